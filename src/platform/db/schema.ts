@@ -1,0 +1,119 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Timestamps are written as Date and read back as Date. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamp the database fills in (now()) when not given. */
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** Calendar dates travel as 'YYYY-MM-DD' strings (the pg type parser is set so). */
+type DateCol = ColumnType<string, string, string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface MetaTable { key: string; value: Json<unknown> }
+
+export interface SurveySnapshot {
+  areaKm2: number | null; streets: number | null; residents: number; migrants: number;
+  houses: number; rentals: number; shops: number; employers: number; asOf: string;
+}
+export interface KeyDesignation { reason: string; decidedOn: string; decisionRef?: string }
+
+export interface OrgUnitTable {
+  id: string;
+  parent_id: string | null;
+  kind: string;
+  code: string;
+  name: string;
+  street_code: string;
+  sort_order: number;
+  valid_from: DateCol;
+  valid_to: DateCol | null;
+  survey: Json<SurveySnapshot | null> | null;
+  key_designation: Json<KeyDesignation | null> | null;
+  created_at: DefaultTimestamp;
+}
+export interface OrgUnitLinkTable {
+  id: string; kind: string; from_unit_id: string; to_unit_id: string;
+  valid_from: DateCol; valid_to: DateCol | null;
+}
+export interface OrgUnitParentHistoryTable {
+  id: string; unit_id: string; parent_id: string | null; valid_from: DateCol; valid_to: DateCol | null;
+  changed_by: string | null; reason: string | null; created_at: DefaultTimestamp;
+}
+export interface UserTable {
+  id: string; username: string; name: string; password_hash: string;
+  must_change_password: boolean; status: string;
+  created_at: DefaultTimestamp; password_changed_at: Timestamp | null;
+}
+export interface StaffPostTable {
+  id: string; user_id: string; org_unit_id: string; post: string; is_primary: boolean;
+  valid_from: DateCol; valid_to: DateCol | null; created_at: DefaultTimestamp; created_by: string | null;
+}
+export interface RoleGrantTable {
+  id: string; user_id: string; role: string; data_scope: string; custom_unit_ids: string[];
+  granted_by: string | null; granted_at: DefaultTimestamp;
+  revoked_at: Timestamp | null; revoked_by: string | null; revoke_reason: string | null;
+}
+export interface SessionTable {
+  id: string; user_id: string; kind: string; csrf_token: string;
+  created_at: DefaultTimestamp; last_seen_at: Timestamp; expires_at: Timestamp; ended_at: Timestamp | null;
+  ip: string | null;
+}
+export interface LoginFailureTable {
+  username: string; failures: number; window_started_at: Timestamp; locked_until: Timestamp | null;
+}
+export interface AuditEventTable {
+  seq: Generated<string>;
+  at: Timestamp;
+  actor_id: string | null;
+  actor_name: string | null;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  ip: string | null;
+  summary: string;
+  chain_pos: string | null;
+  hash: string | null;
+}
+export interface IdempotencyKeyTable {
+  actor_key: string; key: string; method: string; path: string; body_hash: string;
+  status: number | null; response: Json<unknown> | null; created_at: DefaultTimestamp;
+}
+export interface CalendarOverrideTable {
+  id: string; date: DateCol; kind: string; note: string;
+  created_by: string | null; created_at: DefaultTimestamp;
+  withdrawn_at: Timestamp | null; withdrawn_by: string | null; withdraw_reason: string | null;
+}
+export interface CalendarPublishedYearTable {
+  year: number; notice_ref: string; created_by: string | null; created_at: DefaultTimestamp;
+}
+export interface PolicyPackTable { code: string; name: string; created_at: DefaultTimestamp }
+export interface PolicyVersionTable {
+  id: string; pack_code: string; version: number; document: Json<unknown>;
+  author_id: string | null; created_at: DefaultTimestamp; reason: string; decision_ref: string | null;
+  effective_from: DateCol; diff: Json<unknown>;
+}
+export interface PolicyActivationTable {
+  id: string; pack_code: string; activated_by: string | null; activated_at: DefaultTimestamp; reason: string;
+}
+
+export interface DB {
+  meta: MetaTable;
+  org_units: OrgUnitTable;
+  org_unit_links: OrgUnitLinkTable;
+  org_unit_parent_history: OrgUnitParentHistoryTable;
+  users: UserTable;
+  staff_posts: StaffPostTable;
+  role_grants: RoleGrantTable;
+  sessions: SessionTable;
+  login_failures: LoginFailureTable;
+  audit_events: AuditEventTable;
+  idempotency_keys: IdempotencyKeyTable;
+  calendar_overrides: CalendarOverrideTable;
+  calendar_published_years: CalendarPublishedYearTable;
+  policy_packs: PolicyPackTable;
+  policy_versions: PolicyVersionTable;
+  policy_activations: PolicyActivationTable;
+}
+
+export type OrgUnitRow = Selectable<OrgUnitTable>;
+export type UserRow = Selectable<UserTable>;
+export type NewAuditEvent = Insertable<AuditEventTable>;

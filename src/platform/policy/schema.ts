@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/**
+ * The policy pack: every number and chain the system applies (PRODUCT.md "Rules are data").
+ * The platform defines the sections it needs; modules extend the pack with theirs through
+ * `registerPolicySection`. Each field carries the seed line it comes from in the default packs.
+ */
+const ratio = z.number().min(0).max(1);
+const positiveInt = z.number().int().positive();
+
+export const securitySection = z.strictObject({
+  password: z.strictObject({
+    minLength: z.number().int().min(8, '密码长度下限不得低于 8').max(64),
+    /** How many of the 4 character classes (upper, lower, digit, symbol) a password needs. */
+    minClasses: z.number().int().min(3, '至少需要 3 类字符').max(4),
+  }),
+  lockout: z.strictObject({
+    maxFailures: positiveInt.max(10),
+    windowMinutes: positiveInt.max(24 * 60),
+    lockMinutes: positiveInt.max(24 * 60),
+  }),
+  session: z.strictObject({
+    idleTimeoutMinutes: positiveInt.max(30, '等保要求空闲超时不超过 30 分钟'),
+    bearerTokenHours: positiveInt.max(24 * 30),
+  }),
+  loginRateLimitPerMinute: positiveInt.max(10_000),
+});
+
+export const auditSection = z.strictObject({
+  retentionDays: z.number().int().min(180, '审计日志至少保存 180 天'),
+});
+
+export const gridSection = z.strictObject({
+  /** 000:122 — a regular (常规型) grid: migrants < 40 % of actual population OR rentals < 30 % of houses. */
+  regular: z.strictObject({
+    maxMigrantShare: ratio,
+    maxRentalShare: ratio,
+    combine: z.enum(['or', 'and']),
+  }),
+  /** 000:122 — a regular grid holds 200–250 rentals or 800–1000 migrants. */
+  sizeHint: z.strictObject({
+    rentals: z.tuple([positiveInt, positiveInt]),
+    migrants: z.tuple([positiveInt, positiveInt]),
+  }),
+});
+
+export const platformSections = {
+  meta: z.strictObject({
+    name: z.string().min(1).max(100),
+    description: z.string().max(2000),
+    sources: z.array(z.string().max(200)).max(50),
+  }),
+  security: securitySection,
+  audit: auditSection,
+  grid: gridSection,
+};
+
+const moduleSections: Record<string, z.ZodType> = {};
+
+/** Modules add their own section (e.g. `population`, `serviceHall`) before the app starts. */
+export function registerPolicySection(name: string, schema: z.ZodType): void {
+  if (name in platformSections || moduleSections[name]) throw new Error(`policy section ${name} already registered`);
+  moduleSections[name] = schema;
+}
+
+export function policyPackSchema() {
+  return z.strictObject({ ...platformSections, ...moduleSections });
+}
+
+export type PolicyPack = z.infer<z.ZodObject<typeof platformSections>> & Record<string, unknown>;

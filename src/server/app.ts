@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import type { Database } from '../platform/db/index.js';
+import { registerErrorHandling, registerNotFound } from './plugins/errors.js';
+import { registerAuth } from './plugins/auth.js';
+import { registerIdempotency } from './plugins/idempotency.js';
+import { registerMetrics } from './plugins/metrics.js';
+import { loggerOptions } from './logger.js';
+import { AppError, badRequest } from '../platform/http/errors.js';
+import { registerRoutes } from './routes.js';
+
+export type App = FastifyInstance;
+
+/** Builds the HTTP application over an opened database. Starting, migrating and seeding are in start.ts. */
+export async function buildApp(config: Config, database: Database, opts: { ready?: boolean } = {}): Promise<App> {
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel),
+    // Behind one reverse proxy: trust its X-Forwarded-For hop only, so clients cannot choose their IP.
+    trustProxy: config.trustProxy ? (_address: string, hop: number) => hop < 1 : false,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+  const ctx: AppContext = { config, database, ready: opts.ready ?? true };
+  app.decorate('ctx', ctx);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  registerErrorHandling(app);
+  // Public routes, decided on the route pattern when it is registered: everything outside /api
+  // (the web app's files, /metrics) and the OpenAPI reference. Every other route needs a login.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) route.config = { ...(route.config as object), public: true };
+  });
+  // Until migrations and demo data are done, the API answers 503 (health says why).
+  app.addHook('onRequest', async (req) => {
+    if (!app.ctx.ready && req.routeOptions.url?.startsWith('/api/') && req.routeOptions.url !== '/api/v1/health') {
+      throw new AppError(503, 'SERVICE_STARTING', '系统正在启动，请稍后再试。');
+    }
+  });
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: '街道通 Jiedao API', version: '1.0.0', description: '浆洗街街道办事处工作系统接口（API.md 为准）' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, cookie: { type: 'apiKey', in: 'cookie', name: 'jiedao_sid' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
+
+  registerAuth(app);
+  // A route without a query schema accepts no query parameters (API.md: unknown parameters → 400).
+  app.addHook('preValidation', async (req) => {
+    const schema = req.routeOptions.schema;
+    if (!req.routeOptions.url?.startsWith('/api/v1/') || schema?.querystring) return;
+    const q = req.query as Record<string, unknown> | undefined;
+    if (q && Object.keys(q).length > 0) {
+      throw badRequest('请求包含未知的查询参数。', Object.keys(q).map((k) => ({ path: `query.${k}`, code: 'UNRECOGNIZED_KEYS', message: '未知参数' })));
+    }
+  });
+  registerIdempotency(app);
+  registerMetrics(app);
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'same-origin');
+    if (req.routeOptions.url?.startsWith('/api/') || !req.routeOptions.url) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  await registerRoutes(app);
+  await serveWebApp(app, config.webDir);
+  return app;
+}
+
+/** The built web app at `/`, with SPA fallback; `/api/*` never falls back to HTML. */
+async function serveWebApp(app: FastifyInstance, webDir: string): Promise<void> {
+  const index = path.join(webDir, 'index.html');
+  if (!fs.existsSync(index)) {
+    app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
+      reply.type('text/html; charset=utf-8').send('<!doctype html><meta charset="utf-8"><title>街道通</title><p>前端尚未构建：请运行 <code>npm start</code>（会自动构建）或 <code>npm run build</code>。</p>'));
+    registerNotFound(app, null);
+    return;
+  }
+  await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
+  registerNotFound(app, fs.readFileSync(index));
+}

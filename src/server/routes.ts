@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import { authRoutes } from '../platform/auth/routes.js';
+import { orgRoutes } from '../platform/org/routes.js';
+import { adminRoutes } from '../platform/org/admin-routes.js';
+import { orgManageRoutes } from '../platform/org/manage-routes.js';
+import { calendarRoutes } from '../platform/calendar/routes.js';
+import { policyRoutes } from '../platform/policy/routes.js';
+import { auditRoutes } from '../platform/audit/routes.js';
+import { modules } from '../modules/index.js';
+
+const VERSION = '0.1.0';
+
+export async function registerRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/api/v1/health', { config: { public: true }, schema: { tags: ['platform'] } }, async (_req, reply) => {
+    const body = { status: app.ctx.ready ? 'ok' : 'starting', db: app.ctx.database.kind, version: VERSION };
+    return reply.status(app.ctx.ready ? 200 : 503).send(body);
+  });
+  await authRoutes(app);
+  await orgRoutes(app);
+  await orgManageRoutes(app);
+  await adminRoutes(app);
+  await calendarRoutes(app);
+  await policyRoutes(app);
+  await auditRoutes(app);
+  for (const m of modules) await m.routes?.(app);
+}

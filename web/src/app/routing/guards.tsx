@@ -1,0 +1,67 @@
+import type { ReactNode } from 'react';
+import { Navigate, useLocation, useNavigate } from 'react-router';
+import { Button, Result, Spin } from 'antd';
+import { useAuth } from '../auth/AuthContext';
+import { useT } from '../i18n';
+
+export function FullPageSpin() {
+  const t = useT();
+  return (
+    <div style={{ minHeight: '60vh', display: 'flex', alignItems: 'center', justifyContent: 'center' }}>
+      <Spin size="large" tip={t('common.loading')}>
+        <div style={{ width: 120, height: 60 }} />
+      </Spin>
+    </div>
+  );
+}
+
+/** Only for logged-in users; a user with an initial password is sent to change it first. */
+export function RequireAuth({ children, allowMustChange = false }: { children: ReactNode; allowMustChange?: boolean }) {
+  const { status, user } = useAuth();
+  const location = useLocation();
+  if (status === 'loading') return <FullPageSpin />;
+  if (status !== 'authenticated' || !user) {
+    return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  }
+  if (user.mustChangePassword && !allowMustChange) return <Navigate to="/change-password" replace />;
+  return <>{children}</>;
+}
+
+/** A page that needs any of the given permissions. */
+export function RequirePermission({ anyOf, children }: { anyOf: string[]; children: ReactNode }) {
+  const { canAny } = useAuth();
+  const t = useT();
+  const navigate = useNavigate();
+  if (anyOf.length > 0 && !canAny(...anyOf)) {
+    return (
+      <Result
+        status="403"
+        title="403"
+        subTitle={t('common.noPermission')}
+        extra={
+          <Button type="primary" onClick={() => navigate('/')}>
+            {t('common.backHome')}
+          </Button>
+        }
+      />
+    );
+  }
+  return <>{children}</>;
+}
+
+export function NotFoundPage() {
+  const t = useT();
+  const navigate = useNavigate();
+  return (
+    <Result
+      status="404"
+      title="404"
+      subTitle={t('common.notFound')}
+      extra={
+        <Button type="primary" onClick={() => navigate('/')}>
+          {t('common.backHome')}
+        </Button>
+      }
+    />
+  );
+}
