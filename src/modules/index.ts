@@ -16,4 +16,6 @@ export interface JiedaoModule {
   generate?: (db: Db, opts: { persons: number; seed: number; log: (msg: string) => void }) => Promise<void>;
 }
 
-export const modules: JiedaoModule[] = [];
+import { populationModule } from './population/index.js';
+
+export const modules: JiedaoModule[] = [populationModule];

@@ -1,0 +1,180 @@
+import { sql } from 'kysely';
+import type { Actor } from '../../platform/auth/actor.js';
+import type { Tx } from '../../platform/db/index.js';
+import { uuidv7 } from '../../platform/db/ids.js';
+import { recordAudit } from '../../platform/audit/service.js';
+import { AppError } from '../../platform/http/errors.js';
+import type { OrgTree } from '../../platform/org/tree.js';
+import { scopeCovers } from '../../platform/org/scope.js';
+import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, ORIGINS, originName } from './dictionaries.js';
+import { checkDocument, nameInitials, normalizePhone, sealedDocument, sealedPhone, type IdType } from './identity.js';
+import { monthOf, todayOffice } from './common.js';
+import { popTx } from './schema.js';
+
+/**
+ * Import of legacy person spreadsheets (历史台账导入): every row is validated like a registration
+ * through the form; good rows are written in bulk (one statement per table per chunk, so a chunk of
+ * a thousand rows costs a handful of round trips); a row already registered with the same document
+ * is skipped, so importing the same file twice adds nothing the second time.
+ */
+export const IMPORT_COLUMNS = [
+  { header: '证件类型', key: 'idType' }, { header: '证件号码', key: 'idNumber' }, { header: '姓名', key: 'name' },
+  { header: '性别', key: 'gender' }, { header: '出生日期', key: 'birthDate' }, { header: '民族', key: 'ethnicity' },
+  { header: '户籍地', key: 'origin' }, { header: '文化程度', key: 'education' }, { header: '职业', key: 'occupation' },
+  { header: '联系电话', key: 'phone' }, { header: '网格', key: 'grid' }, { header: '房屋地址', key: 'address' },
+  { header: '来本地日期', key: 'arrivedOn' }, { header: '来本地事由', key: 'reason' },
+] as const;
+export const IMPORT_HEADERS = IMPORT_COLUMNS.map((c) => c.header);
+const REQUIRED = ['证件号码', '姓名', '网格', '来本地日期'];
+
+export interface RowError { rowNumber: number; column: string; reason: string; original?: Record<string, string> }
+export interface ChunkResult { succeeded: number; failed: number; skipped: number; errors: RowError[] }
+
+/** Names or codes: a spreadsheet may hold 汉族 or 01. */
+const lookup = (dict: { code: string; name: string }[]) => {
+  const m = new Map<string, string>();
+  for (const d of dict) { m.set(d.code, d.code); m.set(d.name, d.code); }
+  return m;
+};
+const ETHNICITY = lookup(ETHNICITIES);
+const EDUCATION_CODES = lookup(EDUCATION);
+const ORIGIN_CODES = lookup(ORIGINS);
+/** A 6-digit code resolves through its prefecture or province (county lists change). */
+const originCode = (v: string) => ORIGIN_CODES.get(v) ?? (/^\d{6}$/.test(v) && originName(v) ? v : undefined);
+const ID_TYPE_CODES = lookup(ID_TYPE_NAMES);
+const GENDERS = new Map([['男', 'male'], ['女', 'female'], ['male', 'male'], ['female', 'female']]);
+
+interface ValidRow {
+  rowNumber: number; idType: IdType; normalized: string | null; name: string; gender: string | null; birthDate: string | null;
+  ethnicity: string | null; origin: string | null; education: string | null; occupation: string | null; phone: string | null;
+  gridId: string; address: string | null; arrivedOn: string; reason: string | null;
+}
+
+function gridIndex(tree: OrgTree): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const u of tree.units.values()) {
+    if (u.kind !== 'grid' || u.valid_to !== null) continue;
+    m.set(u.code, u.id);
+    m.set(u.name, u.id);
+  }
+  return m;
+}
+
+/** Validates one row as the registration form would; returns the row or its errors (one per bad cell). */
+export function validateRow(rowNumber: number, v: Record<string, string>, ctx: { tree: OrgTree; grids: Map<string, string>; actor: Actor; today: string }): ValidRow | RowError[] {
+  const errors: RowError[] = [];
+  const err = (column: string, reason: string) => errors.push({ rowNumber, column, reason, original: v });
+  const val = (h: string) => (v[h] ?? '').trim();
+  for (const h of REQUIRED) if (!val(h)) err(h, '必填');
+  const idType = (val('证件类型') ? ID_TYPE_CODES.get(val('证件类型')) : 'resident_id') as IdType | undefined;
+  if (!idType) err('证件类型', '不是可选的证件类型');
+  let doc = { normalized: null as string | null, birthDate: null as string | null, gender: null as string | null };
+  if (idType && val('证件号码')) {
+    try { doc = checkDocument(idType, val('证件号码'), ctx.today); } catch (e) {
+      err('证件号码', e instanceof AppError ? (e.details[0]?.message ?? e.message) : '证件号码无效');
+    }
+  }
+  const name = val('姓名');
+  if (name && [...name].length > 50) err('姓名', '超过 50 个字符');
+  const code = (h: string, m: Map<string, string>) => {
+    if (!val(h)) return null;
+    const c = m.get(val(h));
+    if (!c) err(h, '不在国家标准字典中');
+    return c ?? null;
+  };
+  const ethnicity = code('民族', ETHNICITY);
+  const origin = val('户籍地') ? originCode(val('户籍地')) ?? null : null;
+  if (val('户籍地') && !origin) err('户籍地', '不是有效的行政区划代码或名称');
+  const education = code('文化程度', EDUCATION_CODES);
+  const gender = doc.gender ?? (val('性别') ? GENDERS.get(val('性别')) ?? null : null);
+  if (val('性别') && !GENDERS.has(val('性别'))) err('性别', '应为 男 或 女');
+  if (doc.gender && val('性别') && GENDERS.get(val('性别')) !== doc.gender) err('性别', '与证件号码不符');
+  let birthDate = doc.birthDate;
+  if (!birthDate && val('出生日期')) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(val('出生日期')) || val('出生日期') > ctx.today) err('出生日期', '应为不晚于今天的 YYYY-MM-DD 日期');
+    else birthDate = val('出生日期');
+  }
+  let phone: string | null = null;
+  if (val('联系电话')) { try { phone = normalizePhone(val('联系电话')); } catch { err('联系电话', '应为手机号或固定电话'); } }
+  const gridId = val('网格') ? ctx.grids.get(val('网格')) : undefined;
+  if (val('网格') && (!gridId || !scopeCovers(ctx.actor.scope, gridId))) err('网格', '不是您管辖范围内的网格');
+  const arrivedOn = val('来本地日期');
+  if (arrivedOn) {
+    const d = new Date(`${arrivedOn}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(arrivedOn) || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== arrivedOn) err('来本地日期', '应为 YYYY-MM-DD 日期');
+    else if (arrivedOn > ctx.today) err('来本地日期', '不能晚于今天');
+    else if (birthDate && arrivedOn < birthDate) err('来本地日期', '早于出生日期');
+  }
+  if (errors.length) return errors;
+  return {
+    rowNumber, idType: idType!, normalized: doc.normalized, name, gender, birthDate, ethnicity, origin, education,
+    occupation: val('职业') || null, phone, gridId: gridId!, address: val('房屋地址') || null, arrivedOn, reason: val('来本地事由') || null,
+  };
+}
+
+/**
+ * Writes one chunk of rows in the caller's transaction. Rows whose document is already registered
+ * (active anywhere, or left) are skipped — a returning person is registered through the form, where
+ * the clerk sees the history — and reported as such.
+ */
+export async function importChunk(t: Tx, actor: Actor, tree: OrgTree, rows: { rowNumber: number; values: Record<string, string> }[], policy: { version: number; deadlineHours: number }): Promise<ChunkResult> {
+  const tx = popTx(t);
+  const today = todayOffice();
+  const grids = gridIndex(tree);
+  const result: ChunkResult = { succeeded: 0, failed: 0, skipped: 0, errors: [] };
+  const valid: (ValidRow & { hmac: string | null })[] = [];
+  for (const r of rows) {
+    const v = validateRow(r.rowNumber, r.values, { tree, grids, actor, today });
+    if (Array.isArray(v)) { result.failed++; result.errors.push(...v); continue; }
+    valid.push({ ...v, hmac: sealedDocument(v.normalized).id_hmac });
+  }
+  // Duplicates inside the chunk and against the registry.
+  const hmacs = valid.flatMap((v) => (v.hmac ? [v.hmac] : []));
+  const known = new Set(hmacs.length ? (await tx.selectFrom('persons').select('id_hmac').where('id_hmac', 'in', hmacs).execute()).map((r) => r.id_hmac) : []);
+  const seen = new Set<string>();
+  const fresh = valid.filter((v) => {
+    if (v.hmac && (known.has(v.hmac) || seen.has(v.hmac))) {
+      result.skipped++;
+      result.errors.push({ rowNumber: v.rowNumber, column: '证件号码', reason: known.has(v.hmac) ? '已登记，未重复导入' : '与本文件中前面的行重复' });
+      return false;
+    }
+    if (v.hmac) seen.add(v.hmac);
+    return true;
+  });
+  if (fresh.length === 0) return result;
+  // Houses named by address in the row's grid.
+  const addresses = [...new Set(fresh.flatMap((v) => (v.address ? [v.address] : [])))];
+  const houseRows = addresses.length ? await tx.selectFrom('houses').select(['id', 'grid_id', 'address']).where('address', 'in', addresses).where('status', '=', 'active').execute() : [];
+  const houseOf = new Map(houseRows.map((h) => [`${h.grid_id}|${h.address}`, h.id]));
+  const now = new Date();
+  const persons = [], residences = [], records = [], events = [];
+  const migrantsByGrid = new Map<string, number>();
+  for (const v of fresh) {
+    const id = uuidv7();
+    const houseId = v.address ? houseOf.get(`${v.gridId}|${v.address}`) ?? null : null;
+    persons.push({
+      id, id_type: v.idType, ...sealedDocument(v.normalized), name: v.name, name_initials: nameInitials(v.name), gender: v.gender, birth_date: v.birthDate,
+      ethnicity: v.ethnicity, origin: v.origin, education: v.education, occupation: v.occupation, ...sealedPhone(v.phone), employer_id: null,
+      status: 'active' as const, grid_id: v.gridId, house_id: houseId, arrived_on: v.arrivedOn, left_on: null, arrival_reason: v.reason,
+      review_status: 'reported' as const, created_by: actor.userId,
+    });
+    residences.push({ id: uuidv7(), person_id: id, grid_id: v.gridId, house_id: houseId, from_date: v.arrivedOn, to_date: null, arrival_reason: v.reason, departure_reason: null, created_by: actor.userId, ended_by: null, ended_at: null });
+    records.push({ id: uuidv7(), kind: 'arrival' as const, person_id: id, house_id: houseId, grid_id: v.gridId, collected_by: actor.userId, collected_at: now, reported_at: now, late: false, review_status: 'reported' as const, reviewed_by: null, reviewed_at: null, return_reasons: null, policy_version: policy.version });
+    events.push({ id: uuidv7(), person_id: id, kind: 'arrived', actor_id: actor.userId, data: JSON.stringify({ gridId: v.gridId, arrivedOn: v.arrivedOn, source: 'import' }) });
+    migrantsByGrid.set(v.gridId, (migrantsByGrid.get(v.gridId) ?? 0) + 1);
+  }
+  await tx.insertInto('persons').values(persons).execute();
+  await tx.insertInto('residences').values(residences).execute();
+  await tx.insertInto('collection_records').values(records).execute();
+  await tx.insertInto('person_events').values(events).execute();
+  for (const [gridId, n] of migrantsByGrid) {
+    await tx.insertInto('population_counters').values({ grid_id: gridId, migrants: n, houses: 0, rentals: 0, employers: 0 })
+      .onConflict((oc) => oc.column('grid_id').doUpdateSet({ migrants: sql`population_counters.migrants + ${n}` })).execute();
+    // Imported rows are entered (录入) by the importer; collection happened before the system.
+    await tx.insertInto('work_counters').values({ user_id: actor.userId, month: monthOf(now), grid_id: gridId, collected: 0, entered: n, passed: 0 })
+      .onConflict((oc) => oc.columns(['user_id', 'month']).doUpdateSet({ entered: sql`work_counters.entered + ${n}` })).execute();
+  }
+  await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'person.import', entity: 'person', ip: null, summary: { rows: fresh.length } });
+  result.succeeded = fresh.length;
+  return result;
+}

@@ -1,0 +1,121 @@
+import type { Actor } from '../../platform/auth/actor.js';
+import { inTransaction, type Db } from '../../platform/db/index.js';
+import { uuidv7 } from '../../platform/db/ids.js';
+import { recordAudit } from '../../platform/audit/service.js';
+import { conflict, forbidden, unprocessable } from '../../platform/http/errors.js';
+import { loadOrgTree } from '../../platform/org/tree.js';
+import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
+import { requireGridInScope, requireInScope, unitName } from './common.js';
+import { pop, popTx, type GridIncidentTable } from './schema.js';
+import type { Selectable } from 'kysely';
+
+/**
+ * Grid incidents (网格事件: 人、地、事、物、组织, 002:L17–19): reported from a phone with photos and a
+ * location, dispatched by the station, handled, closed with a resolution; every step is kept.
+ */
+export const INCIDENT_CATEGORIES = ['person', 'place', 'event', 'object', 'organization'] as const;
+type IncidentRow = Selectable<GridIncidentTable>;
+
+const incidentDto = (i: IncidentRow, gridName: string | null) => ({
+  id: i.id, gridId: i.grid_id, gridName, category: i.category, title: i.title, description: i.description, location: i.location,
+  lat: i.lat === null ? null : Number(i.lat), lng: i.lng === null ? null : Number(i.lng),
+  photoFileIds: i.photo_file_ids, photoUrls: (i.photo_file_ids as string[]).map((f) => `/api/v1/files/${f}`),
+  status: i.status, reportedBy: i.reported_by, reportedAt: i.reported_at, assigneeId: i.assignee_id, closedAt: i.closed_at, resolution: i.resolution,
+});
+
+export interface IncidentInput {
+  gridId: string; category: (typeof INCIDENT_CATEGORIES)[number]; title: string; description: string;
+  location?: string; lat?: number; lng?: number; photoFileIds?: string[];
+}
+
+export async function reportIncident(db: Db, actor: Actor, input: IncidentInput, ip: string | null) {
+  const { tree } = await requireGridInScope(db, actor, input.gridId);
+  return inTransaction(db, async (t) => {
+    const tx = popTx(t);
+    const photos = input.photoFileIds ?? [];
+    if (photos.length) {
+      // Only photos this person uploaded and not yet attached to anything.
+      const files = await t.selectFrom('files').select(['id', 'owner_kind', 'created_by']).where('id', 'in', photos).execute();
+      if (files.length !== new Set(photos).size || files.some((f) => f.created_by !== actor.userId || f.owner_kind !== null)) {
+        throw unprocessable('UNKNOWN_FILE', '照片不存在或不可使用，请重新上传。', [{ path: 'photoFileIds', code: 'UNKNOWN_FILE', message: '无效的照片' }]);
+      }
+    }
+    const id = uuidv7();
+    await tx.insertInto('grid_incidents').values({
+      id, grid_id: input.gridId, category: input.category, title: input.title, description: input.description, location: input.location ?? null,
+      lat: input.lat ?? null, lng: input.lng ?? null, photo_file_ids: JSON.stringify(photos), status: 'reported', reported_by: actor.userId,
+      assignee_id: null, closed_at: null, resolution: null,
+    }).execute();
+    if (photos.length) await t.updateTable('files').set({ owner_kind: 'grid_incident', owner_id: id }).where('id', 'in', photos).execute();
+    await tx.insertInto('grid_incident_actions').values({ id: uuidv7(), incident_id: id, action: 'report', note: null, actor_id: actor.userId }).execute();
+    await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'incident.create', entity: 'grid_incident', entityId: id, ip, summary: { gridId: input.gridId, category: input.category } });
+    return incidentDto(await tx.selectFrom('grid_incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), unitName(tree, input.gridId));
+  });
+}
+
+type Step = 'dispatch' | 'handle' | 'close';
+const FROM: Record<Step, IncidentRow['status'][]> = { dispatch: ['reported'], handle: ['dispatched', 'handling'], close: ['reported', 'dispatched', 'handling'] };
+const TO: Record<Step, IncidentRow['status']> = { dispatch: 'dispatched', handle: 'handling', close: 'closed' };
+
+export async function advanceIncident(db: Db, actor: Actor, id: string, step: Step, input: { note?: string; assigneeId?: string; resolution?: string }, ip: string | null) {
+  if (step !== 'handle' && !actor.permissions.has('incident:dispatch')) throw forbidden('您没有派遣或办结网格事件的权限。');
+  if (step === 'close' && !input.resolution) throw unprocessable('RESOLUTION_REQUIRED', '办结须填写处理结果。', [{ path: 'resolution', code: 'RESOLUTION_REQUIRED', message: '请填写处理结果' }]);
+  const tree = await loadOrgTree(db);
+  return inTransaction(db, async (t) => {
+    const tx = popTx(t);
+    const incident = requireInScope(actor, await tx.selectFrom('grid_incidents').selectAll().where('id', '=', id).forUpdate().executeTakeFirst());
+    if (!FROM[step].includes(incident.status)) throw conflict('INVALID_STATE', '事件当前状态不允许此操作。');
+    if (step === 'dispatch') {
+      if (!input.assigneeId) throw unprocessable('ASSIGNEE_REQUIRED', '请选择处理人。', [{ path: 'assigneeId', code: 'ASSIGNEE_REQUIRED', message: '请选择处理人' }]);
+      const post = await t.selectFrom('staff_posts').select('org_unit_id').where('user_id', '=', input.assigneeId).execute();
+      if (!post.some((p) => scopeCovers(actor.scope, p.org_unit_id))) throw forbidden('处理人不在您的管辖范围内。');
+    }
+    if (step === 'handle' && incident.assignee_id && incident.assignee_id !== actor.userId && !actor.permissions.has('incident:dispatch')) {
+      throw forbidden('该事件已派给其他人处理。');
+    }
+    await tx.updateTable('grid_incidents').set({
+      status: TO[step],
+      ...(step === 'dispatch' ? { assignee_id: input.assigneeId! } : {}),
+      ...(step === 'close' ? { closed_at: new Date(), resolution: input.resolution! } : {}),
+    }).where('id', '=', id).execute();
+    await tx.insertInto('grid_incident_actions').values({ id: uuidv7(), incident_id: id, action: step, note: input.note ?? input.resolution ?? null, actor_id: actor.userId }).execute();
+    await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: `incident.${step}`, entity: 'grid_incident', entityId: id, ip });
+    return incidentDto(await tx.selectFrom('grid_incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), unitName(tree, incident.grid_id));
+  });
+}
+
+export async function listIncidents(db: Db, actor: Actor, q: { gridId?: string; status?: IncidentRow['status']; page: number; pageSize: number }) {
+  const tree = await loadOrgTree(db);
+  let query = pop(db).selectFrom('grid_incidents').where(scopeFilter(actor.scope, 'grid_incidents.grid_id'));
+  if (q.gridId) query = query.where('grid_id', '=', q.gridId);
+  if (q.status) query = query.where('status', '=', q.status);
+  const [rows, total] = await Promise.all([
+    query.selectAll().orderBy('reported_at', 'desc').orderBy('id', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
+    query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { items: rows.map((r) => incidentDto(r, unitName(tree, r.grid_id))), total: Number(total.n) };
+}
+
+export async function getIncident(db: Db, actor: Actor, id: string) {
+  const tree = await loadOrgTree(db);
+  const p = pop(db);
+  const incident = requireInScope(actor, await p.selectFrom('grid_incidents').selectAll().where('id', '=', id).executeTakeFirst());
+  const actions = await p.selectFrom('grid_incident_actions').innerJoin('users', 'users.id', 'grid_incident_actions.actor_id')
+    .select(['action', 'note', 'at', 'users.name']).where('incident_id', '=', id).orderBy('at').execute();
+  return { ...incidentDto(incident, unitName(tree, incident.grid_id)), actions: actions.map((a) => ({ action: a.action, note: a.note, at: a.at, actorName: a.name })) };
+}
+
+/** Resolution rate per grid (办结率): closed / reported, over the caller's grids. */
+export async function incidentRates(db: Db, actor: Actor) {
+  const tree = await loadOrgTree(db);
+  const rows = await pop(db).selectFrom('grid_incidents').select(['grid_id', (eb) => eb.fn.countAll<string>().as('total'),
+    (eb) => eb.fn.count<string>(eb.case().when('status', '=', 'closed').then(1).end()).as('closed')])
+    .where(scopeFilter(actor.scope, 'grid_incidents.grid_id')).groupBy('grid_id').execute();
+  return rows.map((r) => ({ gridId: r.grid_id, gridName: unitName(tree, r.grid_id), total: Number(r.total), closed: Number(r.closed), rate: Number(r.total) ? Number(r.closed) / Number(r.total) : null }));
+}
+
+/** Photos of an incident are served to whoever may read the incident. */
+export async function mayReadIncident(db: Db, actor: Actor, incidentId: string): Promise<boolean> {
+  const row = await pop(db).selectFrom('grid_incidents').select('grid_id').where('id', '=', incidentId).executeTakeFirst();
+  return Boolean(row && scopeCovers(actor.scope, row.grid_id));
+}

@@ -1,0 +1,35 @@
+import { extendRole } from '../../platform/org/roles.js';
+import type { JiedaoModule } from '../index.js';
+import * as migration from './migration.js';
+import { registerPopulationPolicy } from './policy.js';
+import { populationRoutes } from './routes.js';
+import { seedPopulationDemo } from './demo.js';
+import { generatePopulation } from './generate.js';
+import { registerTransferJobs } from './transfer.js';
+
+/**
+ * M2 — population, rental houses and grids. Permissions by role (data scope bounds each of them):
+ * grid workers collect and patrol their grid; stations review, re-check and confirm moves inside
+ * the community; 流管办 confirms moves across communities, ranks and rewards, uploads the map;
+ * the police liaison searches, reveals (audited), exports, compares and acknowledges error reports.
+ */
+const READ = ['person:read', 'population:stats'];
+const COLLECT = [...READ, 'person:write', 'incident:report'];
+
+extendRole('grid_worker', [...COLLECT, 'patrol:grid']);
+extendRole('station', [...COLLECT, 'person:review', 'move:confirm', 'recheck:write', 'patrol:station', 'incident:dispatch', 'person:import', 'person:export']);
+extendRole('population_office', [...COLLECT, 'person:review', 'move:confirm', 'move:confirm_cross', 'recheck:write', 'patrol:street', 'incident:dispatch',
+  'person:import', 'person:export', 'person:reveal', 'population:ranking', 'population:map', 'error_report:read']);
+extendRole('police_liaison', [...READ, 'person:reveal', 'person:export', 'person:compare', 'error_report:read', 'error_report:acknowledge']);
+extendRole('leader', [...READ, 'population:ranking', 'error_report:read']);
+
+registerPopulationPolicy();
+registerTransferJobs();
+
+export const populationModule: JiedaoModule = {
+  name: 'population',
+  migrations: { '0100_population': migration },
+  routes: populationRoutes,
+  seedDemo: seedPopulationDemo,
+  generate: generatePopulation,
+};

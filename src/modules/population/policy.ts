@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { registerPolicySection } from '../../platform/policy/schema.js';
+import { registerDefaultSection } from '../../platform/policy/packs.js';
+import { activePolicy } from '../../platform/policy/service.js';
+import type { Db } from '../../platform/db/index.js';
+
+/**
+ * Pack section `population` (流动人口管理): the numbers M2 applies. Grid classification thresholds
+ * and size hints live in the platform's `grid` section (they describe the org tree).
+ */
+const days = z.number().int().min(1).max(366);
+const fen = z.number().int().min(0).max(1_000_000);
+
+export const populationSection = z.strictObject({
+  /** 000:36 — a grid worker reports what was collected to the station within 24 hours (natural hours). */
+  reviewDeadlineHours: z.number().int().min(1).max(24 * 30),
+  /** 000:38 三级巡查 — natural days between patrols at each level. */
+  patrolIntervalDays: z.strictObject({
+    /** 街道流管办 → each community station: weekly. */
+    street: days,
+    /** 社区流管站 → each collection point: every 2 weeks. */
+    station: days,
+    /** 网格员 → each rental house of the grid: every 2 weeks. */
+    grid: days,
+  }),
+  /** 000:40 — reward per collected / entered / passed record, in fen, for the monthly top N. */
+  reward: z.strictObject({
+    topN: z.number().int().min(0).max(100),
+    /** Who is ranked (the seed leaves it open): grid workers by default. */
+    rankedLevel: z.enum(['grid_worker', 'community', 'street']),
+    collectedFen: fen,
+    enteredFen: fen,
+    passedFen: fen,
+  }),
+  /** How many days of records a spot re-check (倒查) may pick from, looking back. */
+  recheckLookbackDays: days,
+});
+export type PopulationPolicy = z.infer<typeof populationSection>;
+
+const streetDefaults: PopulationPolicy = {
+  reviewDeadlineHours: 24,
+  patrolIntervalDays: { street: 7, station: 14, grid: 14 },
+  reward: { topN: 3, rankedLevel: 'grid_worker', collectedFen: 50, enteredFen: 100, passedFen: 150 },
+  recheckLookbackDays: 90,
+};
+
+export function registerPopulationPolicy(): void {
+  registerPolicySection('population', populationSection);
+  // The bureau rulebook (004) has no migrant-management rules: it keeps the street's numbers.
+  registerDefaultSection('population', { street: streetDefaults, bureau: structuredClone(streetDefaults) });
+}
+
+export async function populationPolicy(db: Db): Promise<{ version: number; rules: PopulationPolicy; grid: { regular: { maxMigrantShare: number; maxRentalShare: number; combine: 'or' | 'and' }; sizeHint: { rentals: [number, number]; migrants: [number, number] } } }> {
+  const p = await activePolicy(db);
+  return { version: p.version, rules: (p.pack as Record<string, unknown>).population as PopulationPolicy, grid: p.pack.grid };
+}

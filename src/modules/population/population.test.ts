@@ -1,0 +1,350 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf, testApp, type Client, type TestApp } from '../../../test/helpers/app.js';
+import { nextResidentId, residentId } from '../../../test/helpers/idnumbers.js';
+import { officeToday } from '../../platform/time.js';
+import { pop } from './schema.js';
+
+/**
+ * M2 registry rules (PRODUCT.md M2, API.md "Population"), each test named after its rule, run
+ * through the HTTP API as the demo accounts: wangge-sh-1 (grid worker, 蜀汉街 grid 1), wangge-xmq-1
+ * (洗面桥 grid 1), zhan-sh (蜀汉街 station), liuguan (流管办, the street), paichusuo (police liaison).
+ */
+let t: TestApp;
+let wg: Client; let wgXmq: Client; let zhan: Client; let liuguan: Client; let police: Client; let admin: Client;
+let shGrid1: string; let shGrid2: string; let xmqGrid1: string;
+
+const unitId = async (name: string) => (await t.db.selectFrom('org_units').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
+const daysAgo = (n: number) => new Date(Date.parse(`${officeToday()}T00:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);
+const register = (c: Client, body: Record<string, unknown>, headers?: Record<string, string>) =>
+  c.post('/api/v1/population/persons', { name: '测试人', gridId: shGrid1, arrivedOn: daysAgo(10), idNumber: nextResidentId(), ...body }, headers);
+const personCount = async () => Number((await pop(t.db).selectFrom('persons').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+const liveMigrants = async (gridId: string) => (await pop(t.db).selectFrom('population_counters').select('migrants').where('grid_id', '=', gridId).executeTakeFirst())?.migrants ?? 0;
+const activeCount = async (gridId: string) => Number((await pop(t.db).selectFrom('persons').select((eb) => eb.fn.countAll<string>().as('n')).where('grid_id', '=', gridId).where('status', '=', 'active').executeTakeFirstOrThrow()).n);
+
+beforeAll(async () => {
+  t = await testApp();
+  [wg, wgXmq, zhan, liuguan, police, admin] = await Promise.all(['wangge-sh-1', 'wangge-xmq-1', 'zhan-sh', 'liuguan', 'paichusuo', 'admin'].map((u) => t.login(u)));
+  [shGrid1, shGrid2, xmqGrid1] = await Promise.all(['蜀汉街社区第1网格', '蜀汉街社区第2网格', '洗面桥社区第1网格'].map(unitId));
+});
+afterAll(async () => { await t?.close(); });
+
+describe('ID numbers (GB 11643)', () => {
+  it('every format problem is 422 INVALID_ID_NUMBER naming the part, never 400, and nothing is written', async () => {
+    const valid = residentId('510107', '19900101', 123);
+    const wrongCheck = valid.slice(0, 17) + (valid[17] === '0' ? '1' : '0');
+    const cases: [string, string][] = [
+      ['51010719900101123', 'LENGTH'], ['5101071990010112345', 'LENGTH'], ['', 'LENGTH'],
+      ['51010719900101A23X', 'CHARSET'], [residentId('510107', '19990230', 123), 'BIRTH_DATE'],
+      [residentId('510107', `${Number(officeToday().slice(0, 4)) + 1}0101`, 123), 'BIRTH_DATE'],
+      [wrongCheck, 'CHECKSUM'], [residentId('001234', '19900101', 123), 'ADDRESS_CODE'],
+    ];
+    const before = await personCount();
+    for (const [idNumber, code] of cases) {
+      const res = await register(wg, { idNumber });
+      expect(res.statusCode, `${code}: ${res.body}`).toBe(422);
+      expect(errorOf(res).code).toBe('INVALID_ID_NUMBER');
+      expect(errorOf(res).details[0]!.code, idNumber).toBe(code);
+      expect(res.body).not.toContain(idNumber || '\u0000');
+    }
+    expect(await personCount()).toBe(before);
+  });
+
+  it('a valid number registers: birth date and gender come from it, the number is masked in the answer', async () => {
+    const idNumber = residentId('510107', '19850615', 457);
+    const res = await register(wg, { idNumber, name: '周明远' });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ birthDate: '1985-06-15', gender: 'male', status: 'active', reviewStatus: 'reported', reused: false, gridId: shGrid1 });
+    expect(res.json().idNumberMasked).toBe(`510107********${idNumber.slice(-4)}`);
+    expect(res.body).not.toContain(idNumber);
+  });
+
+  it('a lower-case x is accepted and stored upper-case: the person is found by either', async () => {
+    let idNumber = '';
+    for (let seq = 100; seq < 999 && !idNumber.endsWith('X'); seq++) idNumber = residentId('510104', '19920308', seq);
+    const res = await register(wg, { idNumber: idNumber.toLowerCase() });
+    expect(res.statusCode, res.body).toBe(201);
+    for (const q of [idNumber, idNumber.toLowerCase()]) {
+      const found = (await liuguan.get(`/api/v1/population/persons?idNumber=${q}`)).json();
+      expect(found.items.map((p: { id: string }) => p.id)).toEqual([res.json().id]);
+    }
+  });
+
+  it('a 15-digit legacy number is upgraded to 18 digits and found by both forms', async () => {
+    const legacy = '510107850615321';
+    const upgraded = residentId('510107', '19850615', 321);
+    const res = await register(wg, { idNumber: legacy });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json().idNumberMasked).toBe(`510107********${upgraded.slice(-4)}`);
+    const again = await register(wg, { idNumber: upgraded });
+    expect(errorOf(again).code).toBe('ALREADY_REGISTERED');
+    expect((await liuguan.get(`/api/v1/population/persons?idNumber=${legacy}`)).json().total).toBe(1);
+  });
+
+  it('people without a resident ID are registered with their document type (passport, none)', async () => {
+    const passport = await register(wg, { idType: 'passport', idNumber: 'E12345678', birthDate: '1991-02-03', gender: 'female' });
+    expect(passport.statusCode, passport.body).toBe(201);
+    expect(passport.json()).toMatchObject({ idType: 'passport', birthDate: '1991-02-03', gender: 'female' });
+    const none = await wg.post('/api/v1/population/persons', { idType: 'none', name: '无证人员', gridId: shGrid1, arrivedOn: daysAgo(1) });
+    expect(none.statusCode, none.body).toBe(201);
+    expect(none.json().idNumberMasked).toBeNull();
+  });
+});
+
+describe('one active residence per person', () => {
+  it('registering an ID active elsewhere is 409 ALREADY_REGISTERED naming the grid for a caller who may see it', async () => {
+    const idNumber = nextResidentId();
+    expect((await register(wg, { idNumber })).statusCode).toBe(201);
+    const again = await register(zhan, { idNumber, gridId: shGrid2 });
+    expect(again.statusCode).toBe(409);
+    expect(errorOf(again).code).toBe('ALREADY_REGISTERED');
+    expect(errorOf(again).message).toContain('蜀汉街社区第1网格');
+  });
+
+  it('the 409 does not name the grid to a caller whose scope does not cover it', async () => {
+    const idNumber = nextResidentId();
+    expect((await register(wg, { idNumber })).statusCode).toBe(201);
+    const other = await register(wgXmq, { idNumber, gridId: xmqGrid1 });
+    expect(errorOf(other).code).toBe('ALREADY_REGISTERED');
+    expect(other.body).not.toContain('蜀汉街');
+    expect(errorOf(other).details).toEqual([]);
+  });
+
+  it('two concurrent registrations of one new ID: one 201, one 409, one person and one open residence', async () => {
+    const idNumber = nextResidentId();
+    const before = await personCount();
+    const results = await Promise.all([register(wg, { idNumber }), register(zhan, { idNumber })]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    expect(await personCount()).toBe(before + 1);
+  });
+
+  it('a known ID under a different name is 409 ID_NAME_MISMATCH unless a correction reason is given', async () => {
+    const idNumber = nextResidentId();
+    const first = await register(wg, { idNumber, name: '郑可欣' });
+    await wg.post(`/api/v1/population/persons/${first.json().id}/depart`, { leftOn: daysAgo(2) });
+    const mismatch = await register(wg, { idNumber, name: '郑可新', arrivedOn: daysAgo(1) });
+    expect(mismatch.statusCode).toBe(409);
+    expect(errorOf(mismatch).code).toBe('ID_NAME_MISMATCH');
+    const corrected = await register(wg, { idNumber, name: '郑可新', arrivedOn: daysAgo(1), correctionReason: '原登记姓名笔误' });
+    expect(corrected.statusCode, corrected.body).toBe(201);
+    expect(corrected.json()).toMatchObject({ id: first.json().id, reused: true, name: '郑可新' });
+  });
+});
+
+describe('departure and return', () => {
+  it('a departure ends the residence (date required, not before arrival) and keeps the history; a returning person reuses the record', async () => {
+    const idNumber = nextResidentId();
+    const p = (await register(wg, { idNumber, arrivedOn: daysAgo(30) })).json();
+    const migrants = await liveMigrants(shGrid1);
+    const early = await wg.post(`/api/v1/population/persons/${p.id}/depart`, { leftOn: daysAgo(31) });
+    expect(early.statusCode).toBe(422);
+    expect(errorOf(early).code).toBe('DEPARTURE_BEFORE_ARRIVAL');
+    expect((await wg.post(`/api/v1/population/persons/${p.id}/depart`, {})).statusCode).toBe(400);
+    const future = await wg.post(`/api/v1/population/persons/${p.id}/depart`, { leftOn: '2999-01-01' });
+    expect(errorOf(future).code).toBe('FUTURE_DATE');
+    const left = await wg.post(`/api/v1/population/persons/${p.id}/depart`, { leftOn: daysAgo(5), reason: '返乡' });
+    expect(left.statusCode, left.body).toBe(200);
+    expect(left.json()).toMatchObject({ status: 'left', leftOn: daysAgo(5) });
+    expect(await liveMigrants(shGrid1)).toBe(migrants - 1);
+    const twice = await wg.post(`/api/v1/population/persons/${p.id}/depart`, { leftOn: daysAgo(4) });
+    expect(errorOf(twice).code).toBe('NOT_ACTIVE');
+
+    const back = await register(wg, { idNumber, arrivedOn: daysAgo(1) });
+    expect(back.statusCode).toBe(201);
+    expect(back.json()).toMatchObject({ id: p.id, reused: true, status: 'active' });
+    const detail = (await wg.get(`/api/v1/population/persons/${p.id}`)).json();
+    expect(detail.residences).toEqual([
+      expect.objectContaining({ from: daysAgo(1), to: null, gridId: shGrid1 }),
+      expect.objectContaining({ from: daysAgo(30), to: daysAgo(5), gridId: shGrid1 }),
+    ]);
+    expect(await liveMigrants(shGrid1)).toBe(await activeCount(shGrid1));
+  });
+});
+
+describe('houses', () => {
+  it('a house in another grid is 422 HOUSE_NOT_IN_GRID; an unknown grid is 422 UNKNOWN_GRID for the street, 403 for a grid worker', async () => {
+    const house = await liuguan.post('/api/v1/population/houses', { gridId: shGrid2, address: '武侯祠大街8号2栋1单元201', ownerName: '罗建国', rental: true, rooms: 2 });
+    expect(house.statusCode, house.body).toBe(201);
+    const wrong = await register(zhan, { houseId: house.json().id, gridId: shGrid1 });
+    expect(wrong.statusCode).toBe(422);
+    expect(errorOf(wrong).code).toBe('HOUSE_NOT_IN_GRID');
+    const unknown = '00000000-0000-4000-8000-000000000001';
+    expect(errorOf(await register(liuguan, { gridId: unknown })).code).toBe('UNKNOWN_GRID');
+    expect(errorOf(await register(wg, { gridId: unknown })).code).toBe('FORBIDDEN');
+    const community = await unitId('蜀汉街社区');
+    expect(errorOf(await register(liuguan, { gridId: community })).code).toBe('UNKNOWN_GRID');
+  });
+});
+
+describe('data scope', () => {
+  it('a grid worker reads and writes only their grid: other records are 404, a body naming another grid is 403, lists filter silently', async () => {
+    const other = (await register(wgXmq, { gridId: xmqGrid1 })).json();
+    expect((await wg.get(`/api/v1/population/persons/${other.id}`)).statusCode).toBe(404);
+    expect((await wg.post(`/api/v1/population/persons/${other.id}/depart`, { leftOn: daysAgo(1) })).statusCode).toBe(404);
+    const into = await register(wg, { gridId: xmqGrid1 });
+    expect(into.statusCode).toBe(403);
+    expect(errorOf(into).code).toBe('FORBIDDEN');
+    const list = (await wg.get('/api/v1/population/persons?pageSize=200')).json();
+    expect(list.items.every((p: { gridId: string }) => p.gridId === shGrid1)).toBe(true);
+    expect((await wg.get(`/api/v1/population/persons?gridId=${xmqGrid1}`)).json().total).toBe(0);
+    // The station sees its community, not 洗面桥.
+    expect((await zhan.get(`/api/v1/population/persons/${other.id}`)).statusCode).toBe(404);
+    expect((await liuguan.get(`/api/v1/population/persons/${other.id}`)).statusCode).toBe(200);
+  });
+});
+
+describe('personal data', () => {
+  it('ID numbers and phones are encrypted at rest: no stored column holds them in clear', async () => {
+    const idNumber = nextResidentId();
+    const phone = '13812345678';
+    const p = (await register(wg, { idNumber, phone })).json();
+    expect(p.phoneMasked).toBe('138****5678');
+    const row = await pop(t.db).selectFrom('persons').selectAll().where('id', '=', p.id).executeTakeFirstOrThrow();
+    expect(JSON.stringify(row)).not.toContain(idNumber);
+    expect(JSON.stringify(row)).not.toContain(phone);
+    expect(JSON.stringify(row)).not.toContain(idNumber.slice(6, 14));
+  });
+
+  it('revealing needs person:reveal and is audited as person.reveal; every read of a person is audited as person.read', async () => {
+    const idNumber = nextResidentId();
+    const p = (await register(wg, { idNumber })).json();
+    expect((await wg.get(`/api/v1/population/persons/${p.id}?reveal=true`)).statusCode).toBe(403);
+    const reads = () => t.db.selectFrom('audit_events').select(['action']).where('entity_id', '=', p.id).where('action', 'in', ['person.read', 'person.reveal']).execute();
+    const before = (await reads()).length;
+    const plain = await wg.get(`/api/v1/population/persons/${p.id}`);
+    expect(plain.json().idNumber).toBeUndefined();
+    const revealed = await police.get(`/api/v1/population/persons/${p.id}?reveal=true`);
+    expect(revealed.statusCode).toBe(200);
+    expect(revealed.json().idNumber).toBe(idNumber);
+    const after = (await reads()).map((r) => r.action);
+    expect(after.length).toBe(before + 3);
+    expect(after.filter((a) => a === 'person.reveal').length).toBeGreaterThanOrEqual(1);
+    // Audit summaries never carry the number.
+    const all = await t.db.selectFrom('audit_events').select('summary').execute();
+    expect(JSON.stringify(all)).not.toContain(idNumber);
+  });
+
+  it('the police liaison has no other writes: registering is 403', async () => {
+    expect((await register(police, {})).statusCode).toBe(403);
+  });
+});
+
+describe('dedup', () => {
+  it('dedup suggestions match name + birth date (fuzzy) before saving, within scope, and never block', async () => {
+    await register(wg, { idType: 'passport', idNumber: 'P9988776', name: '欧阳晓峰', birthDate: '1979-11-02' });
+    const res = await wg.post('/api/v1/population/persons/dedup-check', { name: '欧阳晓锋', birthDate: '1979-11-02' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().candidates[0]).toMatchObject({ nameMasked: '欧阳**', birthDate: '1979-11-02' });
+    expect((await wgXmq.post('/api/v1/population/persons/dedup-check', { name: '欧阳晓锋', birthDate: '1979-11-02' })).json().candidates).toEqual([]);
+  });
+});
+
+describe('moves', () => {
+  it('a move within the community is confirmed by the station: old residence ends the day before, counters follow', async () => {
+    const idNumber = nextResidentId();
+    const p = (await register(wg, { idNumber, arrivedOn: daysAgo(40) })).json();
+    const wg2 = await t.login('wangge-sh-2');
+    const [m1, m2] = [await liveMigrants(shGrid1), await liveMigrants(shGrid2)];
+    const req = await wg2.post('/api/v1/population/moves', { idNumber, toGridId: shGrid2, arrivedOn: daysAgo(3) });
+    expect(req.statusCode, req.body).toBe(201);
+    expect(req.json()).toMatchObject({ status: 'pending', crossCommunity: false, fromGridName: null });
+    expect(errorOf(await wg2.post('/api/v1/population/moves', { idNumber, toGridId: shGrid2, arrivedOn: daysAgo(2) })).code).toBe('MOVE_PENDING');
+    const ok = await zhan.post(`/api/v1/population/moves/${req.json().id}/confirm`, {});
+    expect(ok.statusCode, ok.body).toBe(200);
+    const detail = (await zhan.get(`/api/v1/population/persons/${p.id}`)).json();
+    expect(detail.gridId).toBe(shGrid2);
+    expect(detail.residences.slice(0, 2)).toEqual([
+      expect.objectContaining({ gridId: shGrid2, from: daysAgo(3), to: null }),
+      expect.objectContaining({ gridId: shGrid1, from: daysAgo(40), to: daysAgo(4) }),
+    ]);
+    expect([await liveMigrants(shGrid1), await liveMigrants(shGrid2)]).toEqual([m1 - 1, m2 + 1]);
+    expect(errorOf(await zhan.post(`/api/v1/population/moves/${req.json().id}/confirm`, {})).code).toBe('ALREADY_DECIDED');
+    // The old grid sees the move in its outgoing list.
+    const out = (await wg.get('/api/v1/population/moves?box=outgoing')).json();
+    expect(out.items.some((m: { id: string }) => m.id === req.json().id)).toBe(true);
+  });
+
+  it('a move across communities is confirmed by 流管办, not by the station', async () => {
+    const idNumber = nextResidentId();
+    await register(wgXmq, { idNumber, gridId: xmqGrid1, arrivedOn: daysAgo(20) });
+    const req = await wg.post('/api/v1/population/moves', { idNumber, toGridId: shGrid1, arrivedOn: daysAgo(1) });
+    expect(req.json()).toMatchObject({ crossCommunity: true, status: 'pending' });
+    const station = await zhan.post(`/api/v1/population/moves/${req.json().id}/confirm`, {});
+    expect(station.statusCode).toBe(403);
+    const street = await liuguan.post(`/api/v1/population/moves/${req.json().id}/confirm`, {});
+    expect(street.statusCode, street.body).toBe(200);
+    expect(street.json().status).toBe('confirmed');
+  });
+});
+
+describe('review', () => {
+  it('the station passes or returns reported records; a return needs reasons and keeps the person registered', async () => {
+    const p = (await register(wg, {})).json();
+    const queue = (await zhan.get('/api/v1/population/records?status=reported&pageSize=200')).json();
+    const record = queue.items.find((r: { personId: string }) => r.personId === p.id);
+    expect(record).toMatchObject({ kind: 'arrival', reviewStatus: 'reported', late: false });
+    expect(queue.deadlineHours).toBe(24);
+    expect(errorOf(await zhan.post(`/api/v1/population/records/${record.id}/review`, { decision: 'return' })).code).toBe('REASONS_REQUIRED');
+    const returned = await zhan.post(`/api/v1/population/records/${record.id}/review`, { decision: 'return', reasons: '缺少联系电话' });
+    expect(returned.json().reviewStatus).toBe('returned');
+    const person = (await zhan.get(`/api/v1/population/persons/${p.id}`)).json();
+    expect(person).toMatchObject({ status: 'active', reviewStatus: 'returned' });
+    expect((await wg.post(`/api/v1/population/records/${record.id}/review`, { decision: 'pass' })).statusCode).toBe(403);
+    expect((await wg.post(`/api/v1/population/records/${record.id}/resubmit`, { note: '已补录电话' })).statusCode).toBe(200);
+    expect((await zhan.post(`/api/v1/population/records/${record.id}/review`, { decision: 'pass' })).json().reviewStatus).toBe('passed');
+    expect(errorOf(await zhan.post(`/api/v1/population/records/${record.id}/review`, { decision: 'pass' })).code).toBe('ALREADY_REVIEWED');
+  });
+
+  it('24-hour reporting clock: a record reported more than 24 natural hours after collection is flagged late, never refused', async () => {
+    const collectedAt = new Date(Date.now() - 30 * 3_600_000).toISOString();
+    const p = await register(wg, { collectedAt });
+    expect(p.statusCode).toBe(201);
+    const queue = (await zhan.get('/api/v1/population/records?status=reported&late=true&pageSize=200')).json();
+    const record = queue.items.find((r: { personId: string }) => r.personId === p.json().id);
+    expect(record.late).toBe(true);
+    expect(record.reportingHours).toBeGreaterThanOrEqual(29.9);
+  });
+});
+
+describe('statistics', () => {
+  it('stats show the survey snapshot beside live counts kept current by registrations', async () => {
+    const before = (await liuguan.get(`/api/v1/population/stats?orgUnitId=${shGrid1}`)).json();
+    expect(before.survey).toMatchObject({ residents: 2259, migrants: 1287, houses: 826, rentals: 135 });
+    expect(before.classification).toBe('regular');
+    await register(wg, {});
+    const after = (await liuguan.get(`/api/v1/population/stats?orgUnitId=${shGrid1}`)).json();
+    expect(after.live.migrants).toBe(before.live.migrants + 1);
+    expect(after.live.migrants).toBe(await activeCount(shGrid1));
+    const street = (await liuguan.get('/api/v1/population/stats')).json();
+    expect(street.kind).toBe('street');
+    expect(street.children).toHaveLength(5);
+    const key = (await liuguan.get(`/api/v1/population/stats?orgUnitId=${await unitId('洗面桥社区第6网格')}`)).json();
+    expect(key.classification).toBe('key');
+    expect((await wg.get(`/api/v1/population/stats?orgUnitId=${xmqGrid1}`)).statusCode).toBe(404);
+    expect((await wg.get('/api/v1/population/stats')).json().orgUnitId).toBe(shGrid1);
+  });
+});
+
+describe('idempotency', () => {
+  it('a retried registration with the same Idempotency-Key acts once', async () => {
+    const key = '0192f7a0-1111-7000-8000-000000000001';
+    const body = { idNumber: nextResidentId() };
+    const before = await personCount();
+    const [a, b] = [await register(wg, body, { 'idempotency-key': key }), await register(wg, body, { 'idempotency-key': key })];
+    expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+    expect(b.json().id).toBe(a.json().id);
+    expect(await personCount()).toBe(before + 1);
+  });
+});
+
+describe('policy', () => {
+  it('the review deadline comes from the policy pack: at 48 h a 30-hour-old collection is on time', async () => {
+    const doc = (await admin.get('/api/v1/policy/packs/street')).json().document;
+    doc.population.reviewDeadlineHours = 48;
+    const v = await admin.post('/api/v1/policy/packs/street/versions', { document: doc, reason: '延长上报时限', decisionRef: '测试〔2026〕1号', effectiveFrom: officeToday() });
+    expect(v.statusCode, v.body).toBe(201);
+    const p = await register(wg, { collectedAt: new Date(Date.now() - 30 * 3_600_000).toISOString() });
+    const queue = (await zhan.get('/api/v1/population/records?status=reported&pageSize=200')).json();
+    expect(queue.deadlineHours).toBe(48);
+    expect(queue.items.find((r: { personId: string }) => r.personId === p.json().id).late).toBe(false);
+  });
+});

@@ -1,0 +1,167 @@
+import type { Actor } from '../../platform/auth/actor.js';
+import { inTransaction, type Db } from '../../platform/db/index.js';
+import { uuidv7 } from '../../platform/db/ids.js';
+import { recordAudit } from '../../platform/audit/service.js';
+import { conflict, unprocessable } from '../../platform/http/errors.js';
+import { loadOrgTree } from '../../platform/org/tree.js';
+import { scopeFilter } from '../../platform/org/scope.js';
+import { addDays, bumpWork, monthOf, notInFuture, requireInScope, todayOffice, unitName } from './common.js';
+import { isLate } from './persons.js';
+import { populationPolicy } from './policy.js';
+import { pop, popTx } from './schema.js';
+
+/**
+ * The station's review (审核) of what grid workers report: a queue with the 24-hour reporting clock
+ * (natural hours from collection; late is flagged, never blocking), pass or return with reasons
+ * (a returned record stays registered), and spot re-checks (倒查) whose non-correct results —
+ * errors, concealment, omissions (错误、瞒报、漏报) — reach the street office and the police liaison.
+ */
+export interface QueueQuery { status?: 'reported' | 'passed' | 'returned'; gridId?: string; late?: boolean; kind?: string; page: number; pageSize: number }
+
+export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery) {
+  const tree = await loadOrgTree(db);
+  const { rules } = await populationPolicy(db);
+  let query = pop(db).selectFrom('collection_records as r')
+    .leftJoin('persons as p', 'p.id', 'r.person_id')
+    .leftJoin('houses as h', 'h.id', 'r.house_id')
+    .innerJoin('users as u', 'u.id', 'r.collected_by')
+    .where(scopeFilter(actor.scope, 'r.grid_id'));
+  if (q.status) query = query.where('r.review_status', '=', q.status);
+  if (q.gridId) query = query.where('r.grid_id', '=', q.gridId);
+  if (q.late !== undefined) query = query.where('r.late', '=', q.late);
+  if (q.kind) query = query.where('r.kind', '=', q.kind as 'arrival');
+  const [rows, total] = await Promise.all([
+    query.select(['r.id', 'r.kind', 'r.person_id', 'r.house_id', 'r.grid_id', 'r.collected_at', 'r.reported_at', 'r.late', 'r.review_status', 'r.reviewed_at', 'r.return_reasons',
+      'p.name as person_name', 'p.id_masked', 'p.status as person_status', 'h.address', 'u.name as collector_name'])
+      .orderBy('r.reported_at', 'asc').orderBy('r.id').limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
+    query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    items: rows.map((r) => ({
+      id: r.id, kind: r.kind, personId: r.person_id, personName: r.person_name, idNumberMasked: r.id_masked, personStatus: r.person_status,
+      houseId: r.house_id, address: r.address, gridId: r.grid_id, gridName: unitName(tree, r.grid_id), collectorName: r.collector_name,
+      collectedAt: r.collected_at, reportedAt: r.reported_at,
+      reportingHours: Math.round(((new Date(r.reported_at).getTime() - new Date(r.collected_at).getTime()) / 3_600_000) * 10) / 10,
+      late: r.late, reviewStatus: r.review_status, reviewedAt: r.reviewed_at, returnReasons: r.return_reasons,
+    })),
+    total: Number(total.n),
+    deadlineHours: rules.reviewDeadlineHours,
+  };
+}
+
+/** Pass (审核合格) or return (退回, reasons required) a reported record. */
+export async function reviewRecord(db: Db, actor: Actor, recordId: string, input: { decision: 'pass' | 'return'; reasons?: string }, ip: string | null) {
+  if (input.decision === 'return' && !input.reasons?.trim()) {
+    throw unprocessable('REASONS_REQUIRED', '退回须写明原因，以便网格员更正。', [{ path: 'reasons', code: 'REASONS_REQUIRED', message: '请填写退回原因' }]);
+  }
+  return inTransaction(db, async (t) => {
+    const tx = popTx(t);
+    const record = requireInScope(actor, await tx.selectFrom('collection_records').selectAll().where('id', '=', recordId).forUpdate().executeTakeFirst());
+    if (record.review_status !== 'reported') throw conflict('ALREADY_REVIEWED', record.review_status === 'passed' ? '该记录已审核合格。' : '该记录已退回，待网格员更正后重新上报。');
+    const status = input.decision === 'pass' ? 'passed' : 'returned';
+    const now = new Date();
+    await tx.updateTable('collection_records').set({ review_status: status, reviewed_by: actor.userId, reviewed_at: now, return_reasons: input.reasons ?? null }).where('id', '=', recordId).execute();
+    await tx.insertInto('collection_reviews').values({ id: uuidv7(), record_id: recordId, decision: input.decision, reasons: input.reasons ?? null, actor_id: actor.userId }).execute();
+    if (record.person_id) {
+      // The person's review status follows their latest record; a returned record stays registered.
+      const latest = await tx.selectFrom('collection_records').select('id').where('person_id', '=', record.person_id).orderBy('reported_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+      if (latest.id === recordId) await tx.updateTable('persons').set({ review_status: status, updated_at: now }).where('id', '=', record.person_id).execute();
+    }
+    if (status === 'passed') await bumpWork(tx, record.collected_by, monthOf(record.collected_at), record.grid_id, { passed: 1 });
+    await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: `record.${input.decision}`, entity: 'collection_record', entityId: recordId, ip });
+    return { id: recordId, reviewStatus: status, reviewedAt: now, returnReasons: input.reasons ?? null };
+  });
+}
+
+/** The grid worker corrects a returned record and reports it again (the 24 h clock restarts). */
+export async function resubmitRecord(db: Db, actor: Actor, recordId: string, input: { note: string }, ip: string | null) {
+  const { rules } = await populationPolicy(db);
+  return inTransaction(db, async (t) => {
+    const tx = popTx(t);
+    const record = requireInScope(actor, await tx.selectFrom('collection_records').selectAll().where('id', '=', recordId).forUpdate().executeTakeFirst());
+    if (record.review_status !== 'returned') throw conflict('NOT_RETURNED', '只有被退回的记录可以重新上报。');
+    const now = new Date();
+    await tx.updateTable('collection_records').set({ review_status: 'reported', reported_at: now, collected_at: now, late: isLate(now, now, rules.reviewDeadlineHours), return_reasons: null })
+      .where('id', '=', recordId).execute();
+    if (record.person_id) await tx.updateTable('persons').set({ review_status: 'reported', updated_at: now }).where('id', '=', record.person_id).execute();
+    await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'record.resubmit', entity: 'collection_record', entityId: recordId, ip, summary: { note: input.note } });
+    return { id: recordId, reviewStatus: 'reported' as const, reportedAt: now };
+  });
+}
+
+// ---------------------------------------------------------------- spot re-checks (倒查)
+
+export async function scheduleRecheck(db: Db, actor: Actor, input: { recordId: string; scheduledOn: string }, ip: string | null) {
+  const { rules } = await populationPolicy(db);
+  return inTransaction(db, async (t) => {
+    const tx = popTx(t);
+    const record = requireInScope(actor, await tx.selectFrom('collection_records').selectAll().where('id', '=', input.recordId).executeTakeFirst());
+    if (input.scheduledOn < todayOffice()) throw unprocessable('PAST_DATE', '倒查日期不能早于今天。', [{ path: 'scheduledOn', code: 'PAST_DATE', message: '早于今天' }]);
+    const lookbackStart = addDays(todayOffice(), -rules.recheckLookbackDays);
+    if (new Date(record.collected_at).toISOString().slice(0, 10) < lookbackStart) {
+      throw unprocessable('RECORD_TOO_OLD', `只能倒查近 ${rules.recheckLookbackDays} 天内采集的记录。`, [{ path: 'recordId', code: 'RECORD_TOO_OLD', message: '超出倒查期限' }]);
+    }
+    const id = uuidv7();
+    await tx.insertInto('rechecks').values({
+      id, record_id: record.id, grid_id: record.grid_id, scheduled_on: input.scheduledOn, scheduled_by: actor.userId,
+      done_on: null, done_by: null, result: null, notes: null, police_ack_by: null, police_ack_at: null,
+    }).execute();
+    await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'recheck.create', entity: 'recheck', entityId: id, ip });
+    return { id, recordId: record.id, gridId: record.grid_id, scheduledOn: input.scheduledOn, doneOn: null, result: null };
+  });
+}
+
+export async function recordRecheckResult(db: Db, actor: Actor, id: string, input: { doneOn: string; result: 'correct' | 'error' | 'concealment' | 'omission'; notes?: string }, ip: string | null) {
+  notInFuture(input.doneOn, 'doneOn');
+  if (input.result !== 'correct' && !input.notes?.trim()) {
+    throw unprocessable('NOTES_REQUIRED', '发现错误、瞒报或漏报时须写明情况。', [{ path: 'notes', code: 'NOTES_REQUIRED', message: '请写明发现的问题' }]);
+  }
+  return inTransaction(db, async (t) => {
+    const tx = popTx(t);
+    const recheck = requireInScope(actor, await tx.selectFrom('rechecks').selectAll().where('id', '=', id).forUpdate().executeTakeFirst());
+    if (recheck.result) throw conflict('ALREADY_RECORDED', '该倒查已记录结果。');
+    await tx.updateTable('rechecks').set({ done_on: input.doneOn, done_by: actor.userId, result: input.result, notes: input.notes ?? null }).where('id', '=', id).execute();
+    await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'recheck.result', entity: 'recheck', entityId: id, ip, summary: { result: input.result } });
+    return { id, recordId: recheck.record_id, gridId: recheck.grid_id, scheduledOn: recheck.scheduled_on, doneOn: input.doneOn, result: input.result, notes: input.notes ?? null };
+  });
+}
+
+/**
+ * Re-checks; `problems=true` lists the error reports (non-correct results) — what the street office
+ * and the police liaison receive.
+ */
+export async function listRechecks(db: Db, actor: Actor, q: { open?: boolean; problems?: boolean; gridId?: string; page: number; pageSize: number }) {
+  const tree = await loadOrgTree(db);
+  let query = pop(db).selectFrom('rechecks as c').innerJoin('collection_records as r', 'r.id', 'c.record_id').leftJoin('persons as p', 'p.id', 'r.person_id')
+    .where(scopeFilter(actor.scope, 'c.grid_id'));
+  if (q.open !== undefined) query = query.where('c.result', q.open ? 'is' : 'is not', null);
+  if (q.problems) query = query.where('c.result', 'in', ['error', 'concealment', 'omission']);
+  if (q.gridId) query = query.where('c.grid_id', '=', q.gridId);
+  const [rows, total] = await Promise.all([
+    query.select(['c.id', 'c.record_id', 'c.grid_id', 'c.scheduled_on', 'c.done_on', 'c.result', 'c.notes', 'c.police_ack_at', 'r.kind', 'p.name', 'p.id_masked'])
+      .orderBy('c.scheduled_on', 'desc').orderBy('c.id').limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
+    query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    items: rows.map((r) => ({
+      id: r.id, recordId: r.record_id, recordKind: r.kind, gridId: r.grid_id, gridName: unitName(tree, r.grid_id), personName: r.name, idNumberMasked: r.id_masked,
+      scheduledOn: r.scheduled_on, doneOn: r.done_on, result: r.result, notes: r.notes, policeAcknowledgedAt: r.police_ack_at,
+    })),
+    total: Number(total.n),
+  };
+}
+
+/** The police liaison acknowledges an error report addressed to the police. */
+export async function acknowledgeErrorReport(db: Db, actor: Actor, id: string, ip: string | null) {
+  return inTransaction(db, async (t) => {
+    const tx = popTx(t);
+    const recheck = requireInScope(actor, await tx.selectFrom('rechecks').selectAll().where('id', '=', id).forUpdate().executeTakeFirst());
+    if (!recheck.result || recheck.result === 'correct') throw unprocessable('NOT_AN_ERROR_REPORT', '只有发现问题的倒查结果会报送派出所。');
+    if (recheck.police_ack_at) throw conflict('ALREADY_ACKNOWLEDGED', '该问题已签收。');
+    const now = new Date();
+    await tx.updateTable('rechecks').set({ police_ack_by: actor.userId, police_ack_at: now }).where('id', '=', id).execute();
+    await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'recheck.acknowledge', entity: 'recheck', entityId: id, ip });
+    return { id, policeAcknowledgedAt: now };
+  });
+}
+

@@ -1,0 +1,86 @@
+import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
+import type { DB } from '../../platform/db/schema.js';
+import type { Db, Tx } from '../../platform/db/index.js';
+
+/** Row types of the population module's tables (see migration.ts). */
+type Ts = ColumnType<Date, Date | string | undefined, Date | string>;
+type DateCol = ColumnType<string, string, string>;
+type Json<T> = ColumnType<T, string | undefined, string>;
+
+export interface PersonTable {
+  id: string; id_type: string; id_hmac: string | null; id_enc: string | null; id_masked: string | null;
+  name: string; name_initials: string; gender: string | null; birth_date: DateCol | null;
+  ethnicity: string | null; origin: string | null; education: string | null; occupation: string | null;
+  phone_hmac: string | null; phone_enc: string | null; phone_masked: string | null;
+  employer_id: string | null; status: 'active' | 'left'; grid_id: string; house_id: string | null;
+  arrived_on: DateCol; left_on: DateCol | null; arrival_reason: string | null;
+  review_status: 'reported' | 'passed' | 'returned';
+  created_by: string | null; created_at: Ts; updated_at: Ts; version: Generated<number>;
+}
+export interface ResidenceTable {
+  id: string; person_id: string; grid_id: string; house_id: string | null; from_date: DateCol; to_date: DateCol | null;
+  arrival_reason: string | null; departure_reason: string | null; created_by: string | null; created_at: Ts;
+  ended_by: string | null; ended_at: Date | null;
+}
+export interface HouseTable {
+  id: string; grid_id: string; address: string; building: string | null; unit_no: string | null; room: string | null;
+  owner_name: string; owner_id_hmac: string | null; owner_id_enc: string | null; owner_id_masked: string | null;
+  owner_phone_enc: string | null; owner_phone_masked: string | null;
+  rental: boolean; rooms: number | null; area_m2: ColumnType<string | null, number | null, number | null>;
+  status: Generated<'active' | 'removed'>; created_by: string | null; created_at: Ts;
+}
+export interface TenancyTable {
+  id: string; house_id: string; tenant_person_id: string | null; tenant_name: string; landlord_name: string;
+  from_date: DateCol; to_date: DateCol | null; created_by: string | null; created_at: Ts;
+}
+export interface EmployerTable {
+  id: string; grid_id: string; name: string; uscc: string | null; address: string; contact_name: string | null;
+  phone_enc: string | null; phone_masked: string | null; employees: number; status: Generated<'active' | 'closed'>;
+  created_by: string | null; created_at: Ts;
+}
+export interface PersonEventTable { id: string; person_id: string; kind: string; at: Ts; actor_id: string | null; data: Json<Record<string, unknown>> }
+export interface CollectionRecordTable {
+  id: string; kind: 'arrival' | 'departure' | 'move' | 'house'; person_id: string | null; house_id: string | null; grid_id: string;
+  collected_by: string; collected_at: Date; reported_at: Date; late: boolean;
+  review_status: 'reported' | 'passed' | 'returned'; reviewed_by: string | null; reviewed_at: Date | null;
+  return_reasons: string | null; policy_version: number | null; created_at: Ts;
+}
+export interface CollectionReviewTable { id: string; record_id: string; decision: 'pass' | 'return'; reasons: string | null; actor_id: string; at: Ts }
+export interface WorkCounterTable { user_id: string; month: string; grid_id: string; collected: number; entered: number; passed: number }
+export interface PopulationCounterTable { grid_id: string; migrants: number; houses: number; rentals: number; employers: number }
+export interface MoveTable {
+  id: string; person_id: string; from_grid_id: string; to_grid_id: string; house_id: string | null; arrived_on: DateCol;
+  status: 'pending' | 'confirmed' | 'rejected'; cross_community: boolean; requested_by: string; requested_at: Ts;
+  decided_by: string | null; decided_at: Date | null; decision_reason: string | null;
+}
+export interface PatrolTable {
+  id: string; level: 'street' | 'station' | 'grid'; target_unit_id: string; house_id: string | null; patrolled_on: DateCol;
+  patroller_id: string; checked: string; findings: string; arrivals_found: number; departures_found: number;
+  rentals_counted: number | null; migrants_counted: number | null; created_at: Ts;
+}
+export interface RecheckTable {
+  id: string; record_id: string; grid_id: string; scheduled_on: DateCol; scheduled_by: string; done_on: DateCol | null;
+  done_by: string | null; result: 'correct' | 'error' | 'concealment' | 'omission' | null; notes: string | null;
+  police_ack_by: string | null; police_ack_at: Date | null; created_at: Ts;
+}
+export interface GridIncidentTable {
+  id: string; grid_id: string; category: 'person' | 'place' | 'event' | 'object' | 'organization'; title: string; description: string;
+  location: string | null; lat: ColumnType<string | null, number | null, number | null>; lng: ColumnType<string | null, number | null, number | null>;
+  photo_file_ids: Json<string[]>; status: 'reported' | 'dispatched' | 'handling' | 'closed'; reported_by: string; reported_at: Ts;
+  assignee_id: string | null; closed_at: Date | null; resolution: string | null;
+}
+export interface GridIncidentActionTable { id: string; incident_id: string; action: string; note: string | null; actor_id: string; at: Ts }
+export interface GridMapTable { id: string; geojson: Json<unknown>; uploaded_by: string | null; uploaded_at: Ts; note: string | null }
+
+export type PopulationTables = {
+  persons: PersonTable; residences: ResidenceTable; houses: HouseTable; tenancies: TenancyTable; employers: EmployerTable;
+  person_events: PersonEventTable; collection_records: CollectionRecordTable; collection_reviews: CollectionReviewTable;
+  work_counters: WorkCounterTable; population_counters: PopulationCounterTable; moves: MoveTable; patrols: PatrolTable;
+  rechecks: RecheckTable; grid_incidents: GridIncidentTable; grid_incident_actions: GridIncidentActionTable; grid_maps: GridMapTable;
+};
+export type PopDb = Kysely<DB & PopulationTables>;
+export type PopTx = Transaction<DB & PopulationTables>;
+
+/** The platform database seen with this module's tables. */
+export const pop = (db: Db): PopDb => db.withTables<PopulationTables>();
+export const popTx = (tx: Tx): PopTx => tx.withTables<PopulationTables>();

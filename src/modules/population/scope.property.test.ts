@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { testApp, type TestApp } from '../../../test/helpers/app.js';
+import { residentId } from '../../../test/helpers/idnumbers.js';
+import { uuidv7 } from '../../platform/db/ids.js';
+import { invalidateProfiles, loadProfile } from '../../platform/org/profile.js';
+import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
+import type { Actor } from '../../platform/auth/actor.js';
+import type { DataScopeKind } from '../../platform/org/roles.js';
+import { AppError } from '../../platform/http/errors.js';
+import { getPerson, listPersons, registerPerson } from './persons.js';
+
+/**
+ * Jurisdiction as a property (PRODUCT.md "Jurisdiction is the security boundary"): over generated
+ * staff (a post at the street, a community or a grid; a population role; any data scope) and
+ * persons registered in generated grids, every read of a record outside the caller's scope is 404,
+ * every registration naming a grid outside it is 403, and lists return exactly the records in scope.
+ * The expected answer is computed naively from the tree, independently of the scope helper.
+ */
+const SEED = 20_261_122;
+let t: TestApp;
+let tree: OrgTree;
+let grids: string[];
+let units: string[];
+let street: Actor;
+const MARK = '范围测试';
+
+const ancestorsOrSelf = (id: string): string[] => {
+  const out: string[] = [];
+  for (let u: string | null = id; u; u = tree.units.get(u)?.parent_id ?? null) out.push(u);
+  return out;
+};
+/** Naive reference: does a post at `postUnit` with `scope` cover grid `gridId`? */
+function covers(postUnit: string, scope: DataScopeKind, custom: string[], gridId: string): boolean {
+  switch (scope) {
+    case 'all': return true;
+    case 'unit': return postUnit === gridId;
+    case 'unit_and_below': return ancestorsOrSelf(gridId).includes(postUnit);
+    case 'custom': return custom.includes(gridId);
+    case 'self': return false;
+  }
+}
+
+let seq = 0;
+async function makeActor(postUnit: string, role: string, scope: DataScopeKind, custom: string[]): Promise<Actor> {
+  const id = uuidv7();
+  await t.db.insertInto('users').values({ id, username: `scope-${seq++}`, name: '范围用户', password_hash: 'x', must_change_password: false, status: 'active', password_changed_at: null }).execute();
+  await t.db.insertInto('staff_posts').values({ id: uuidv7(), user_id: id, org_unit_id: postUnit, post: 'staff', is_primary: true, valid_from: '2020-01-01', valid_to: null, created_by: null }).execute();
+  await t.db.insertInto('role_grants').values({ id: uuidv7(), user_id: id, role, data_scope: scope, custom_unit_ids: custom, granted_by: null }).execute();
+  invalidateProfiles(id);
+  const p = (await loadProfile(t.db, id))!;
+  return { ...p, session: { id: 'test', kind: 'bearer', csrfToken: '' } };
+}
+
+const status = async (fn: () => Promise<unknown>): Promise<number> => {
+  try { await fn(); return 200; } catch (e) { if (e instanceof AppError) return e.status; throw e; }
+};
+
+beforeAll(async () => {
+  t = await testApp();
+  tree = await loadOrgTree(t.db);
+  grids = [...tree.units.values()].filter((u) => u.kind === 'grid').map((u) => u.id).sort();
+  units = [...tree.units.values()].filter((u) => ['street', 'community', 'grid'].includes(u.kind)).map((u) => u.id).sort();
+  const liuguanId = (await t.db.selectFrom('users').select('id').where('username', '=', 'liuguan').executeTakeFirstOrThrow()).id;
+  street = { ...(await loadProfile(t.db, liuguanId))!, session: { id: 'test', kind: 'bearer', csrfToken: '' } };
+});
+afterAll(async () => { await t?.close(); });
+
+describe('data scope over the registry', () => {
+  it('reads outside scope are 404, registrations naming a grid outside scope are 403, lists return exactly the records in scope', async () => {
+    // Persons spread over generated grids, registered by the street.
+    const placed = new Map<string, string>();
+    const rnd = fc.sample(fc.integer({ min: 0, max: grids.length - 1 }), { seed: SEED, numRuns: 40 });
+    for (const [i, g] of rnd.entries()) {
+      const p = await registerPerson(t.db, street, { idNumber: residentId('510107', '19800101', 100 + i * 2), name: `${MARK}${i}`, gridId: grids[g]!, arrivedOn: '2026-01-05' }, null);
+      placed.set(p.id, grids[g]!);
+    }
+    const staffArb = fc.record({
+      postUnit: fc.constantFrom(...units),
+      role: fc.constantFrom('grid_worker', 'station', 'population_office', 'police_liaison'),
+      scope: fc.constantFrom<DataScopeKind>('all', 'unit_and_below', 'unit', 'custom', 'self'),
+      custom: fc.subarray(grids, { maxLength: 4 }),
+      target: fc.constantFrom(...grids),
+    });
+    await fc.assert(fc.asyncProperty(staffArb, async (s) => {
+      const actor = await makeActor(s.postUnit, s.role, s.scope, s.custom);
+      const expected = [...placed].filter(([, g]) => covers(s.postUnit, s.scope, s.custom, g)).map(([id]) => id).sort();
+      const listed = await listPersons(t.db, actor, { name: MARK, page: 1, pageSize: 200 }, null);
+      expect(listed.items.map((p) => p.id).sort()).toEqual(expected);
+      expect(listed.total).toBe(expected.length);
+      for (const [id, g] of [...placed].slice(0, 8)) {
+        expect(await status(() => getPerson(t.db, actor, id, { reveal: false }, null))).toBe(covers(s.postUnit, s.scope, s.custom, g) ? 200 : 404);
+      }
+      if (actor.permissions.has('person:write')) {
+        const allowed = covers(s.postUnit, s.scope, s.custom, s.target);
+        const code = await status(() => registerPerson(t.db, actor, { idType: 'none', name: '越界测试', gridId: s.target, arrivedOn: '2026-01-05' }, null));
+        expect(code).toBe(allowed ? 200 : 403);
+      }
+    }), { seed: SEED, numRuns: 40 });
+  });
+});

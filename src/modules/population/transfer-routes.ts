@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { uuid } from '../../platform/http/schemas.js';
+import { badRequest } from '../../platform/http/errors.js';
+import { inTransaction } from '../../platform/db/index.js';
+import { enqueueJob } from '../../platform/jobs/index.js';
+import { storeFile, registerFileAccess } from '../../platform/files/index.js';
+import { recordAudit } from '../../platform/audit/service.js';
+import { loadOrgTree } from '../../platform/org/tree.js';
+import { scopeCovers } from '../../platform/org/scope.js';
+import { COMPARE_JOB, EXPORT_JOB, IMPORT_JOB, importTemplate } from './transfer.js';
+import { mayReadIncident } from './incidents.js';
+
+/** Uploads (imports, comparisons, incident photos), the import template and export requests. */
+async function uploaded(req: FastifyRequest): Promise<{ buffer: Buffer; filename: string }> {
+  const file = await req.file();
+  if (!file) throw badRequest('请选择要上传的文件。', [{ path: 'file', code: 'REQUIRED', message: '缺少文件' }]);
+  return { buffer: await file.toBuffer(), filename: file.filename };
+}
+
+export async function transferRoutes(app: FastifyInstance): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const db = () => app.ctx.database.db;
+  const dataDir = () => app.ctx.config.dataDir;
+  const tags = ['population'];
+  const P = '/api/v1/population';
+
+  registerFileAccess('grid_incident', (database, actor, ownerId) => mayReadIncident(database, actor, ownerId));
+
+  const startJob = async (req: FastifyRequest, kind: string, allowed: 'xlsx') => {
+    const { buffer, filename } = await uploaded(req);
+    return inTransaction(db(), async (tx) => {
+      const stored = await storeFile(tx, dataDir(), { buffer, originalName: filename, createdBy: req.actor!.userId, allowed });
+      const jobId = await enqueueJob(tx, { kind, params: { fileId: stored.id }, createdBy: req.actor!.userId });
+      await recordAudit(tx, { actorId: req.actor!.userId, actorName: req.actor!.name, action: `${kind}.start`, entity: 'job', entityId: jobId, ip: req.ip });
+      return { jobId };
+    });
+  };
+
+  r.post(`${P}/imports`, { config: { permission: 'person:import' }, schema: { tags, consumes: ['multipart/form-data'] } },
+    async (req, reply) => reply.status(202).send(await startJob(req, IMPORT_JOB, 'xlsx')));
+
+  r.post(`${P}/comparisons`, { config: { permission: 'person:compare' }, schema: { tags, consumes: ['multipart/form-data'] } },
+    async (req, reply) => reply.status(202).send(await startJob(req, COMPARE_JOB, 'xlsx')));
+
+  r.get(`${P}/imports/template`, { config: { permission: 'person:import' }, schema: { tags } }, async (req, reply) => {
+    const tree = await loadOrgTree(db());
+    const grids = [...tree.units.values()].filter((u) => u.kind === 'grid' && u.valid_to === null && scopeCovers(req.actor!.scope, u.id))
+      .sort((a, b) => a.code.localeCompare(b.code)).map((u) => u.name);
+    const buffer = await importTemplate(grids);
+    return reply.header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('content-disposition', `attachment; filename="template.xlsx"; filename*=UTF-8''${encodeURIComponent('流动人口导入模板.xlsx')}`)
+      .send(buffer);
+  });
+
+  r.post(`${P}/exports`, {
+    config: { permission: 'person:export' },
+    schema: {
+      tags,
+      body: z.strictObject({
+        filters: z.strictObject({
+          status: z.enum(['active', 'left']).optional(), gridId: uuid.optional(), communityId: uuid.optional(),
+          reviewStatus: z.enum(['reported', 'passed', 'returned']).optional(), reveal: z.boolean().optional(),
+        }).default({}),
+      }),
+    },
+  }, async (req, reply) => {
+    const filters = req.body.filters;
+    if (filters.reveal && !req.actor!.permissions.has('person:reveal')) {
+      return reply.status(403).send({ error: { code: 'FORBIDDEN', message: '您没有导出完整证件号码的权限。', details: [] } });
+    }
+    const jobId = await inTransaction(db(), async (tx) => {
+      const id = await enqueueJob(tx, { kind: EXPORT_JOB, params: { filters }, createdBy: req.actor!.userId });
+      await recordAudit(tx, { actorId: req.actor!.userId, actorName: req.actor!.name, action: `${EXPORT_JOB}.start`, entity: 'job', entityId: id, ip: req.ip, summary: { reveal: Boolean(filters.reveal) } });
+      return id;
+    });
+    return reply.status(202).send({ jobId });
+  });
+
+  r.post(`${P}/incidents/photos`, { config: { permission: 'incident:report' }, schema: { tags, consumes: ['multipart/form-data'] } }, async (req, reply) => {
+    const { buffer, filename } = await uploaded(req);
+    const stored = await inTransaction(db(), async (tx) => {
+      const f = await storeFile(tx, dataDir(), { buffer, originalName: filename, createdBy: req.actor!.userId, allowed: 'image_pdf' });
+      await recordAudit(tx, { actorId: req.actor!.userId, actorName: req.actor!.name, action: 'file.upload', entity: 'file', entityId: f.id, ip: req.ip });
+      return f;
+    });
+    return reply.status(201).send({ fileId: stored.id, url: `/api/v1/files/${stored.id}` });
+  });
+}

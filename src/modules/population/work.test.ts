@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorOf, testApp, type Client, type TestApp } from '../../../test/helpers/app.js';
+import { nextResidentId } from '../../../test/helpers/idnumbers.js';
+import { officeToday } from '../../platform/time.js';
+
+/**
+ * The street's work around the registry: three-level patrols (三级巡查), spot re-checks (倒查) and
+ * the error reports they send to the police, the monthly ranking and reward, grid incidents and the
+ * grid map — each test named after its rule.
+ */
+let t: TestApp;
+let wg: Client; let zhan: Client; let liuguan: Client; let police: Client; let admin: Client;
+let shGrid1: string;
+
+const unitId = async (name: string) => (await t.db.selectFrom('org_units').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
+const daysAgo = (n: number) => new Date(Date.parse(`${officeToday()}T00:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);
+const month = officeToday().slice(0, 7);
+
+beforeAll(async () => {
+  t = await testApp();
+  [wg, zhan, liuguan, police, admin] = await Promise.all(['wangge-sh-1', 'zhan-sh', 'liuguan', 'paichusuo', 'admin'].map((u) => t.login(u)));
+  shGrid1 = await unitId('蜀汉街社区第1网格');
+});
+afterAll(async () => { await t?.close(); });
+
+const newRental = async () => (await wg.post('/api/v1/population/houses', { gridId: shGrid1, address: `蜀汉路${Math.floor(Math.random() * 1e6)}号`, ownerName: '贺志强', rental: true })).json();
+
+describe('three-level patrols', () => {
+  it('a rental house not patrolled within the pack interval (grid: 14 days) is due; a patrol clears it', async () => {
+    const house = await newRental();
+    const due = (await wg.get('/api/v1/population/patrols/due?level=grid')).json();
+    expect(due.intervals).toEqual({ street: 7, station: 14, grid: 14 });
+    expect(due.items.find((i: { houseId: string }) => i.houseId === house.id)).toMatchObject({ level: 'grid', lastPatrolledOn: null });
+    const p = await wg.post('/api/v1/population/patrols', {
+      level: 'grid', targetUnitId: shGrid1, houseId: house.id, patrolledOn: officeToday(), checked: '出租房屋登记、消防通道', findings: '新增租户 1 人', arrivalsFound: 1, departuresFound: 0,
+    });
+    expect(p.statusCode, p.body).toBe(201);
+    const after = (await wg.get('/api/v1/population/patrols/due?level=grid')).json();
+    expect(after.items.find((i: { houseId: string }) => i.houseId === house.id)).toBeUndefined();
+  });
+
+  it('a patrol is a written record: findings are required, and a grid worker patrol names a rental house of that grid', async () => {
+    const house = await newRental();
+    const base = { level: 'grid', targetUnitId: shGrid1, houseId: house.id, patrolledOn: officeToday(), checked: '登记情况' };
+    expect((await wg.post('/api/v1/population/patrols', base)).statusCode).toBe(400);
+    const { houseId: _h, ...noHouse } = base;
+    expect(errorOf(await wg.post('/api/v1/population/patrols', { ...noHouse, findings: '无异常' })).code).toBe('HOUSE_REQUIRED');
+    expect(errorOf(await wg.post('/api/v1/population/patrols', { ...base, findings: '无异常', patrolledOn: '2999-01-01' })).code).toBe('FUTURE_DATE');
+    // A grid worker cannot record the street's patrol of a station.
+    expect((await wg.post('/api/v1/population/patrols', { ...noHouse, level: 'street', targetUnitId: await unitId('蜀汉街社区'), findings: '—' })).statusCode).toBe(403);
+  });
+
+  it('the street patrols each community station weekly: a station last visited 8 days ago is overdue', async () => {
+    const community = await unitId('蜀汉街社区');
+    const p = await liuguan.post('/api/v1/population/patrols', { level: 'street', targetUnitId: community, patrolledOn: daysAgo(8), checked: '台账、例会记录', findings: '台账齐全' });
+    expect(p.statusCode, p.body).toBe(201);
+    const due = (await liuguan.get('/api/v1/population/patrols/due?level=street&overdueOnly=true')).json();
+    expect(due.items.find((i: { targetUnitId: string }) => i.targetUnitId === community)).toMatchObject({ lastPatrolledOn: daysAgo(8), dueOn: daysAgo(1), overdue: true, overdueDays: 1 });
+    await liuguan.post('/api/v1/population/patrols', { level: 'street', targetUnitId: community, patrolledOn: officeToday(), checked: '台账', findings: '无' });
+    const now = (await liuguan.get('/api/v1/population/patrols/due?level=street&overdueOnly=true')).json();
+    expect(now.items.find((i: { targetUnitId: string }) => i.targetUnitId === community)).toBeUndefined();
+  });
+});
+
+describe('re-checks and error reports', () => {
+  it('a non-correct re-check result reaches the street and the police, who acknowledge it once', async () => {
+    const p = (await wg.post('/api/v1/population/persons', { idNumber: nextResidentId(), name: '邓子涵', gridId: shGrid1, arrivedOn: daysAgo(3) })).json();
+    const record = (await zhan.get('/api/v1/population/records?status=reported&pageSize=200')).json().items.find((r: { personId: string }) => r.personId === p.id);
+    const scheduled = await zhan.post('/api/v1/population/rechecks', { recordId: record.id, scheduledOn: officeToday() });
+    expect(scheduled.statusCode, scheduled.body).toBe(201);
+    expect(errorOf(await zhan.post(`/api/v1/population/rechecks/${scheduled.json().id}/result`, { doneOn: officeToday(), result: 'concealment' })).code).toBe('NOTES_REQUIRED');
+    const done = await zhan.post(`/api/v1/population/rechecks/${scheduled.json().id}/result`, { doneOn: officeToday(), result: 'concealment', notes: '实际居住 3 人，登记 1 人' });
+    expect(done.statusCode, done.body).toBe(200);
+    for (const c of [liuguan, police]) {
+      const reports = (await c.get('/api/v1/population/rechecks?problems=true&pageSize=200')).json();
+      expect(reports.items.find((r: { id: string }) => r.id === scheduled.json().id)).toMatchObject({ result: 'concealment', policeAcknowledgedAt: null });
+    }
+    expect((await zhan.post(`/api/v1/population/rechecks/${scheduled.json().id}/acknowledge`, {})).statusCode).toBe(403);
+    expect((await police.post(`/api/v1/population/rechecks/${scheduled.json().id}/acknowledge`, {})).statusCode).toBe(200);
+    expect(errorOf(await police.post(`/api/v1/population/rechecks/${scheduled.json().id}/acknowledge`, {})).code).toBe('ALREADY_ACKNOWLEDGED');
+  });
+});
+
+describe('work counters and ranking', () => {
+  it('collected / entered / passed are counted per collector and month; the top N get the pack rates (0.5 / 1 / 1.5 yuan)', async () => {
+    const before = (await wg.get(`/api/v1/population/work-counters?month=${month}`)).json().items.find((i: { name: string }) => i.name)
+      ?? { collected: 0, entered: 0, passed: 0 };
+    const p = (await wg.post('/api/v1/population/persons', { idNumber: nextResidentId(), name: '韩雨桐', gridId: shGrid1, arrivedOn: daysAgo(1) })).json();
+    const record = (await zhan.get('/api/v1/population/records?status=reported&pageSize=200')).json().items.find((r: { personId: string }) => r.personId === p.id);
+    await zhan.post(`/api/v1/population/records/${record.id}/review`, { decision: 'pass' });
+    const mine = (await wg.get(`/api/v1/population/work-counters?month=${month}`)).json().items;
+    const me = mine.find((i: { gridId: string }) => i.gridId === shGrid1);
+    expect(me.collected).toBe(before.collected + 1);
+    expect(me.entered).toBe(before.entered + 1);
+    expect(me.passed).toBe(before.passed + 1);
+
+    const ranking = (await liuguan.get(`/api/v1/population/ranking?month=${month}`)).json();
+    expect(ranking.rates).toEqual({ collectedFen: 50, enteredFen: 100, passedFen: 150, topN: 3 });
+    for (const i of ranking.items) {
+      expect(i.rewardFen).toBe(i.rank <= 3 ? i.collected * 50 + i.entered * 100 + i.passed * 150 : 0);
+    }
+    const sorted = [...ranking.items].sort((a, b) => b.passed - a.passed || b.entered - a.entered || b.collected - a.collected);
+    expect(ranking.items.map((i: { id: string }) => i.id)).toEqual(sorted.map((i) => i.id));
+    expect((await wg.get(`/api/v1/population/ranking?month=${month}`)).statusCode).toBe(403);
+  });
+});
+
+describe('grid incidents', () => {
+  it('an incident is reported, dispatched by the station, handled and closed with a resolution; each step is kept', async () => {
+    const inc = await wg.post('/api/v1/population/incidents', { gridId: shGrid1, category: 'place', title: '楼道堆放杂物', description: '3 栋 2 单元楼道堆放纸箱，影响消防通道', location: '蜀汉路 3 栋', lat: 30.65, lng: 104.04 });
+    expect(inc.statusCode, inc.body).toBe(201);
+    const id = inc.json().id;
+    expect((await wg.post(`/api/v1/population/incidents/${id}/dispatch`, { assigneeId: inc.json().reportedBy })).statusCode).toBe(403);
+    const wgUser = inc.json().reportedBy;
+    expect((await zhan.post(`/api/v1/population/incidents/${id}/dispatch`, { assigneeId: wgUser })).json().status).toBe('dispatched');
+    expect((await wg.post(`/api/v1/population/incidents/${id}/handle`, { note: '已联系物业清理' })).json().status).toBe('handling');
+    expect(errorOf(await zhan.post(`/api/v1/population/incidents/${id}/close`, {})).code).toBe('RESOLUTION_REQUIRED');
+    expect((await zhan.post(`/api/v1/population/incidents/${id}/close`, { resolution: '杂物已清理' })).json().status).toBe('closed');
+    expect(errorOf(await zhan.post(`/api/v1/population/incidents/${id}/close`, { resolution: '再次' })).code).toBe('INVALID_STATE');
+    const detail = (await wg.get(`/api/v1/population/incidents/${id}`)).json();
+    expect(detail.actions.map((a: { action: string }) => a.action)).toEqual(['report', 'dispatch', 'handle', 'close']);
+    const rates = (await zhan.get('/api/v1/population/incidents/rates')).json().items;
+    expect(rates.find((r: { gridId: string }) => r.gridId === shGrid1).closed).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('grid map', () => {
+  it('the schematic map has one feature per grid in scope; an uploaded GeoJSON must name known grids', async () => {
+    const street = (await liuguan.get('/api/v1/population/map')).json();
+    expect(street.source).toBe('schematic');
+    expect(street.geojson.features).toHaveLength(35);
+    expect((await wg.get('/api/v1/population/map')).json().geojson.features).toHaveLength(1);
+    const bad = await liuguan.post('/api/v1/population/map', { geojson: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code: 'nope' }, geometry: { type: 'Polygon', coordinates: [] } }] } });
+    expect(errorOf(bad).code).toBe('INVALID_GEOJSON');
+    const f = street.geojson.features[0];
+    const ok = await liuguan.post('/api/v1/population/map', { geojson: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code: f.properties.code }, geometry: f.geometry }] }, note: '测绘成果' });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect((await liuguan.get('/api/v1/population/map')).json()).toMatchObject({ source: 'uploaded', note: '测绘成果' });
+    expect((await zhan.post('/api/v1/population/map', { geojson: { type: 'FeatureCollection', features: [] } })).statusCode).toBe(403);
+    void admin;
+  });
+});
