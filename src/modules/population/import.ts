@@ -117,13 +117,18 @@ export function validateRow(rowNumber: number, v: Record<string, string>, ctx: {
  * (active anywhere, or left) are skipped — a returning person is registered through the form, where
  * the clerk sees the history — and reported as such.
  */
-export async function importChunk(t: Tx, actor: Actor, tree: OrgTree, rows: { rowNumber: number; values: Record<string, string> }[], policy: { version: number; deadlineHours: number }): Promise<ChunkResult> {
+export async function importChunk(t: Tx, actor: Actor, tree: OrgTree, rows: { rowNumber: number; values: Record<string, string>; cellErrors?: { column: string; reason: string }[] }[], policy: { version: number; deadlineHours: number }): Promise<ChunkResult> {
   const tx = popTx(t);
   const today = todayOffice();
   const grids = gridIndex(tree);
   const result: ChunkResult = { succeeded: 0, failed: 0, skipped: 0, errors: [] };
   const valid: (ValidRow & { hmac: string | null })[] = [];
   for (const r of rows) {
+    if (r.cellErrors?.length) {
+      result.failed++;
+      result.errors.push(...r.cellErrors.map((e) => ({ rowNumber: r.rowNumber, column: e.column, reason: e.reason })));
+      continue;
+    }
     const v = validateRow(r.rowNumber, r.values, { tree, grids, actor, today });
     if (Array.isArray(v)) { result.failed++; result.errors.push(...v); continue; }
     valid.push({ ...v, hmac: sealedDocument(v.normalized).id_hmac });

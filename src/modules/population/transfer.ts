@@ -48,7 +48,7 @@ async function runImport(ctx: JobContext): Promise<void> {
   const policy = await populationPolicy(db);
   const cursor: ImportCursor = (job.cursor as ImportCursor | null) ?? { rows: 0, skipped: 0, errors: [] };
   const file = await openFile(db, params.fileId);
-  let chunk: { rowNumber: number; values: Record<string, string> }[] = [];
+  let chunk: { rowNumber: number; values: Record<string, string>; cellErrors?: { column: string; reason: string }[] }[] = [];
   let counts = { processed: job.processed, succeeded: job.succeeded, failed: job.failed };
   const flush = async () => {
     if (chunk.length === 0) return;
@@ -65,10 +65,9 @@ async function runImport(ctx: JobContext): Promise<void> {
     });
   };
   for await (const row of readXlsxRows(file.path, { expectedHeaders: IMPORT_HEADERS, skipRows: cursor.rows, requiredHeaders: ['证件号码', '姓名', '网格', '来本地日期'] })) {
-    if (row.errors?.length) {
-      cursor.errors.push(...row.errors.map((e) => ({ rowNumber: row.rowNumber, column: e.column, reason: e.reason })));
-    }
-    chunk.push({ rowNumber: row.rowNumber, values: row.values });
+    // A cell the reader could not take (too long) fails its row: the row travels with the chunk so
+    // the count and the cursor stay in step with the rows read.
+    chunk.push({ rowNumber: row.rowNumber, values: row.values, cellErrors: row.errors });
     if (chunk.length >= CHUNK) await flush();
   }
   await flush();

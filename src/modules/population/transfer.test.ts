@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ExcelJS from 'exceljs';
+import { errorOf, testApp, type Client, type TestApp } from '../../../test/helpers/app.js';
+import { nextResidentId, residentId } from '../../../test/helpers/idnumbers.js';
+import { runOneJob, runPendingJobs } from '../../platform/jobs/index.js';
+import { configureFileStore } from '../../platform/files/index.js';
+import { officeToday } from '../../platform/time.js';
+import { IMPORT_HEADERS } from './import.js';
+import { pop } from './schema.js';
+
+/**
+ * Spreadsheets (imports, exports, comparisons) as the users drive them: upload → job → download.
+ * Every bad row is reported with row, column and reason; good rows are kept; the same file twice
+ * adds nothing; an interrupted import resumes without duplicates.
+ */
+let t: TestApp;
+let liuguan: Client; let police: Client; let wg: Client; let zhan: Client;
+
+beforeAll(async () => {
+  t = await testApp();
+  configureFileStore(t.config.dataDir);
+  [liuguan, police, wg, zhan] = await Promise.all(['liuguan', 'paichusuo', 'wangge-sh-1', 'zhan-sh'].map((u) => t.login(u)));
+});
+afterAll(async () => { await t?.close(); });
+
+async function xlsx(headers: string[], rows: (string | number)[][]): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('Sheet1');
+  ws.addRow(headers);
+  for (const r of rows) ws.addRow(r);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+function multipart(buffer: Buffer, filename: string) {
+  const boundary = '----jiedao-test-boundary';
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return { payload: Buffer.concat([head, buffer, tail]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+async function upload(c: Client, url: string, buffer: Buffer, filename = 'persons.xlsx') {
+  const { payload, headers } = multipart(buffer, filename);
+  const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: c.username, password: 'Jiedao@2026' } });
+  return t.app.inject({ method: 'POST', url, payload, headers: { ...headers, authorization: `Bearer ${login.json().token}` } });
+}
+
+async function download(c: Client, url: string): Promise<ExcelJS.Worksheet> {
+  const res = await c.get(url);
+  expect(res.statusCode, url).toBe(200);
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+  return wb.worksheets[0]!;
+}
+const sheetRows = (ws: ExcelJS.Worksheet) => {
+  const out: string[][] = [];
+  ws.eachRow((row) => out.push((row.values as unknown[]).slice(1).map((v) => (v === null || v === undefined ? '' : String(v)))));
+  return out;
+};
+
+const row = (o: Partial<Record<string, string>>) => IMPORT_HEADERS.map((h) => o[h] ?? '');
+const good = (n: number, grid = '蜀汉街社区第3网格') => ({ 证件号码: nextResidentId(), 姓名: `导入${n}号`, 网格: grid, 来本地日期: '2026-03-01', 民族: '汉族', 文化程度: '大学本科毕业', 户籍地: '510107' });
+const persons = async () => Number((await pop(t.db).selectFrom('persons').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+
+describe('import', () => {
+  it('good rows are imported; every bad row is reported with row, column and reason in a downloadable error file', async () => {
+    const rows = [
+      good(1), good(2),
+      { ...good(3), 证件号码: residentId('510107', '19900101', 123).slice(0, 17) + 'Z' },
+      { ...good(4), 来本地日期: '2999-01-01' },
+      { ...good(5), 网格: '不存在的网格' },
+      { ...good(6), 民族: '火星族' },
+      { ...good(7), 姓名: '' },
+      { ...good(8), 职业: 'x'.repeat(40_000) },
+    ];
+    const before = await persons();
+    const res = await upload(liuguan, '/api/v1/population/imports', await xlsx(IMPORT_HEADERS, rows.map(row)));
+    expect(res.statusCode, res.body).toBe(202);
+    await runPendingJobs(t.db);
+    const job = (await liuguan.get(`/api/v1/jobs/${res.json().jobId}`)).json();
+    expect(job).toMatchObject({ status: 'done', processed: 8, succeeded: 2, failed: 6 });
+    expect(await persons()).toBe(before + 2);
+    const errors = sheetRows(await download(liuguan, job.errorFileUrl));
+    expect(errors[0]!.slice(0, 3)).toEqual(['行号', '列', '原因']);
+    const byRow = new Map(errors.slice(1).map((e) => [e[0], e]));
+    expect(byRow.get('4')![1]).toBe('证件号码');
+    expect(byRow.get('5')![1]).toBe('来本地日期');
+    expect(byRow.get('6')![1]).toBe('网格');
+    expect(byRow.get('7')![1]).toBe('民族');
+    expect(byRow.get('8')![1]).toBe('姓名');
+    expect(byRow.get('9')![1]).toBe('职业');
+    // Another job's creator cannot see it.
+    expect((await police.get(`/api/v1/jobs/${res.json().jobId}`)).statusCode).toBe(404);
+  });
+
+  it('the same file imported twice adds nothing the second time', async () => {
+    const file = await xlsx(IMPORT_HEADERS, [good(11), good(12), good(13)].map(row));
+    await upload(liuguan, '/api/v1/population/imports', file);
+    await runPendingJobs(t.db);
+    const before = await persons();
+    const again = await upload(liuguan, '/api/v1/population/imports', file);
+    await runPendingJobs(t.db);
+    expect(await persons()).toBe(before);
+    expect((await liuguan.get(`/api/v1/jobs/${again.json().jobId}`)).json()).toMatchObject({ status: 'done', succeeded: 0, failed: 3 });
+  });
+
+  it('wrong headers fail the job naming the columns; a non-xlsx file renamed .xlsx is refused at upload; nothing is written', async () => {
+    const before = await persons();
+    const wrong = await upload(liuguan, '/api/v1/population/imports', await xlsx(['姓名', '身份证', '备注'], [['张三', '1', '']]));
+    await runPendingJobs(t.db);
+    const job = (await liuguan.get(`/api/v1/jobs/${wrong.json().jobId}`)).json();
+    expect(job.status).toBe('failed');
+    expect(job.error).toContain('证件号码');
+    const renamed = await upload(liuguan, '/api/v1/population/imports', Buffer.from('姓名,证件号码\n张三,1\n'), 'persons.xlsx');
+    expect(renamed.statusCode).toBe(422);
+    expect(errorOf(renamed).code).toBe('FILE_TYPE_NOT_ALLOWED');
+    expect(await persons()).toBe(before);
+  });
+
+  it('rows naming a grid outside the importer\'s scope are refused row by row', async () => {
+    const res = await upload(zhan, '/api/v1/population/imports', await xlsx(IMPORT_HEADERS, [good(21, '蜀汉街社区第2网格'), good(22, '洗面桥社区第1网格')].map(row)));
+    await runPendingJobs(t.db);
+    expect((await zhan.get(`/api/v1/jobs/${res.json().jobId}`)).json()).toMatchObject({ succeeded: 1, failed: 1 });
+    expect((await upload(wg, '/api/v1/population/imports', await xlsx(IMPORT_HEADERS, []))).statusCode).toBe(403);
+  });
+
+  it('an import interrupted after a committed chunk resumes from its cursor: every row once, never a duplicate', async () => {
+    const rows = Array.from({ length: 3500 }, (_, i) => good(1000 + i, '蜀汉街社区第4网格'));
+    const before = await persons();
+    const res = await upload(liuguan, '/api/v1/population/imports', await xlsx(IMPORT_HEADERS, rows.map(row)));
+    const jobId = res.json().jobId as string;
+    // The first run loses its claim after its first committed chunk (as when its process dies and
+    // another takes the job over): its next chunk rolls back with the progress written in it.
+    const first = runOneJob(t.db);
+    for (;;) {
+      const j = await t.db.selectFrom('jobs').select(['processed']).where('id', '=', jobId).executeTakeFirstOrThrow();
+      if (j.processed >= 1000) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await t.db.updateTable('jobs').set((eb) => ({ attempts: eb('attempts', '+', 1) })).where('id', '=', jobId).execute();
+    await first;
+    const mid = await t.db.selectFrom('jobs').select(['status', 'processed']).where('id', '=', jobId).executeTakeFirstOrThrow();
+    expect(mid.status).toBe('running');
+    expect(mid.processed).toBeLessThan(3500);
+    expect(await persons()).toBe(before + mid.processed);
+    // A later runner finds the stale job and resumes it.
+    await runPendingJobs(t.db, { staleAfterMs: 0 });
+    const done = (await liuguan.get(`/api/v1/jobs/${jobId}`)).json();
+    expect(done).toMatchObject({ status: 'done', processed: 3500, succeeded: 3500, failed: 0 });
+    expect(await persons()).toBe(before + 3500);
+  });
+
+  it('the template has the import headers and dropdowns for dictionary fields', async () => {
+    const ws = await download(liuguan, '/api/v1/population/imports/template');
+    expect(sheetRows(ws)[0]).toEqual(IMPORT_HEADERS);
+    const ethnicityCol = IMPORT_HEADERS.indexOf('民族') + 1;
+    const validation = ws.getCell(2, ethnicityCol).dataValidation;
+    expect(validation?.type).toBe('list');
+  });
+});
+
+describe('export and comparison', () => {
+  it('an export for the police is masked unless reveal is asked by someone allowed; it is audited', async () => {
+    const idNumber = nextResidentId();
+    await wg.post('/api/v1/population/persons', { idNumber, name: '导出测试', gridId: (await t.db.selectFrom('org_units').select('id').where('name', '=', '蜀汉街社区第1网格').executeTakeFirstOrThrow()).id, arrivedOn: officeToday() });
+    const masked = await police.post('/api/v1/population/exports', { filters: { status: 'active' } });
+    expect(masked.statusCode, masked.body).toBe(202);
+    await runPendingJobs(t.db);
+    const job = (await police.get(`/api/v1/jobs/${masked.json().jobId}`)).json();
+    expect(job.status).toBe('done');
+    const rows = sheetRows(await download(police, job.resultUrl));
+    expect(rows[0]).toContain('证件号码');
+    expect(JSON.stringify(rows)).not.toContain(idNumber);
+    expect(JSON.stringify(rows)).toContain(`${idNumber.slice(0, 6)}********${idNumber.slice(-4)}`);
+    const revealed = await police.post('/api/v1/population/exports', { filters: { status: 'active', reveal: true } });
+    await runPendingJobs(t.db);
+    const rj = (await police.get(`/api/v1/jobs/${revealed.json().jobId}`)).json();
+    expect(JSON.stringify(sheetRows(await download(police, rj.resultUrl)))).toContain(idNumber);
+    expect((await zhan.post('/api/v1/population/exports', { filters: { reveal: true } })).statusCode).toBe(403);
+    expect((await wg.post('/api/v1/population/exports', { filters: {} })).statusCode).toBe(403);
+    // Someone else cannot download the police's file.
+    expect((await liuguan.get(job.resultUrl)).statusCode).toBe(404);
+  });
+
+  it('a comparison of uploaded ID numbers says who is registered, who has left, who is unknown', async () => {
+    const gridId = (await t.db.selectFrom('org_units').select('id').where('name', '=', '蜀汉街社区第1网格').executeTakeFirstOrThrow()).id;
+    const [active, gone, unknown] = [nextResidentId(), nextResidentId(), nextResidentId()];
+    await wg.post('/api/v1/population/persons', { idNumber: active, name: '比对在住', gridId, arrivedOn: '2026-02-01' });
+    const left = (await wg.post('/api/v1/population/persons', { idNumber: gone, name: '比对离开', gridId, arrivedOn: '2026-02-01' })).json();
+    await wg.post(`/api/v1/population/persons/${left.id}/depart`, { leftOn: '2026-03-01' });
+    const res = await upload(police, '/api/v1/population/comparisons', await xlsx(['证件号码'], [[active], [gone], [unknown], ['123']]));
+    expect(res.statusCode, res.body).toBe(202);
+    await runPendingJobs(t.db);
+    const job = (await police.get(`/api/v1/jobs/${res.json().jobId}`)).json();
+    expect(job.status).toBe('done');
+    const rows = sheetRows(await download(police, job.resultUrl));
+    expect(rows.slice(1).map((r) => r[2])).toEqual(['在住登记', '已离开', '未登记', '号码无效']);
+    expect(rows[1]![3]).toBe('蜀汉街社区第1网格');
+    expect(JSON.stringify(rows)).not.toContain(active);
+    expect((await upload(liuguan, '/api/v1/population/comparisons', await xlsx(['证件号码'], [[active]]))).statusCode).toBe(403);
+  });
+});
+
+describe('incident photos', () => {
+  it('photos are checked by content (images and PDF only) and served only to those who may read the incident', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    const photo = await upload(wg, '/api/v1/population/incidents/photos', png, 'scene.pdf');
+    expect(photo.statusCode, photo.body).toBe(201);
+    const text = await upload(wg, '/api/v1/population/incidents/photos', Buffer.from('not an image'), 'scene.jpg');
+    expect(errorOf(text).code).toBe('FILE_TYPE_NOT_ALLOWED');
+    const gridId = (await t.db.selectFrom('org_units').select('id').where('name', '=', '蜀汉街社区第1网格').executeTakeFirstOrThrow()).id;
+    const inc = await wg.post('/api/v1/population/incidents', { gridId, category: 'object', title: '井盖缺失', description: '路口井盖缺失', photoFileIds: [photo.json().fileId] });
+    expect(inc.statusCode, inc.body).toBe(201);
+    expect((await zhan.get(photo.json().url)).statusCode).toBe(200);
+    const other = await t.login('wangge-xmq-1');
+    expect((await other.get(photo.json().url)).statusCode).toBe(404);
+  });
+});
