@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
@@ -16,6 +17,7 @@ import { registerMetrics } from './plugins/metrics.js';
 import { loggerOptions } from './logger.js';
 import { AppError, badRequest } from '../platform/http/errors.js';
 import { registerRoutes } from './routes.js';
+import { configureFileStore, MAX_FILE_BYTES } from '../platform/files/service.js';
 
 export type App = FastifyInstance;
 
@@ -46,6 +48,10 @@ export async function buildApp(config: Config, database: Database, opts: { ready
     }
   });
   await app.register(cookie);
+  // Uploads (`req.file()`): one file per request; beyond the limit → 422 FILE_TOO_LARGE (plugins/errors.ts).
+  // The small margin lets storeFile's own size check name the exact limit for files just over it.
+  await app.register(multipart, { limits: { fileSize: MAX_FILE_BYTES + 64 * 1024, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+  configureFileStore(config.dataDir);
   await app.register(swagger, {
     openapi: {
       info: { title: '街道通 Jiedao API', version: '1.0.0', description: '浆洗街街道办事处工作系统接口（API.md 为准）' },

@@ -6,6 +6,8 @@ import { orgManageRoutes } from '../platform/org/manage-routes.js';
 import { calendarRoutes } from '../platform/calendar/routes.js';
 import { policyRoutes } from '../platform/policy/routes.js';
 import { auditRoutes } from '../platform/audit/routes.js';
+import { jobRoutes } from '../platform/jobs/routes.js';
+import { fileRoutes } from '../platform/files/routes.js';
 import { modules } from '../modules/index.js';
 
 const VERSION = '0.1.0';
@@ -22,5 +24,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await calendarRoutes(app);
   await policyRoutes(app);
   await auditRoutes(app);
+  await jobRoutes(app);
+  await fileRoutes(app);
   for (const m of modules) await m.routes?.(app);
 }

@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import { prepareDatabase } from './bootstrap.js';
 import { startAuditSealer } from '../platform/audit/service.js';
 import { purgeExpiredIdempotencyKeys } from './plugins/idempotency.js';
+import { startJobRunner } from '../platform/jobs/service.js';
 
 /** `npm start`: open the database, listen at once (health 503), prepare, then serve (health 200). */
 async function main(): Promise<void> {
@@ -38,6 +39,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const stopSealer = startAuditSealer(database.db, 1000, (e) => app.log.error({ err: e }, 'audit sealer failed'));
+  const stopJobs = startJobRunner(database.db, {
+    intervalMs: 1000, dataDir: config.dataDir,
+    onError: (e, job) => app.log.error({ err: e, jobId: job?.id, kind: job?.kind }, 'job failed'),
+  });
   // Idempotency keys older than 24 h are of no further use: purge them every 10 minutes.
   const purge = setInterval(() => { purgeExpiredIdempotencyKeys(database.db).catch((e) => app.log.error({ err: e }, 'idempotency purge failed')); }, 600_000);
   purge.unref();
@@ -51,6 +56,7 @@ async function main(): Promise<void> {
     app.log.info(`收到 ${signal}，正在停止…`);
     clearInterval(purge);
     await app.close();
+    await stopJobs();
     await stopSealer();
     await database.close();
     process.exit(0);

@@ -94,6 +94,23 @@ export interface PolicyVersionTable {
 export interface PolicyActivationTable {
   id: string; pack_code: string; activated_by: string | null; activated_at: DefaultTimestamp; reason: string;
 }
+export interface FileTable {
+  id: string; sha256: string; size: number; mime: string; original_name: string;
+  created_by: string | null; created_at: DefaultTimestamp; owner_kind: string | null; owner_id: string | null;
+}
+export interface JobTable {
+  id: string; kind: string; status: 'queued' | 'running' | 'done' | 'failed';
+  created_by: string | null; created_at: DefaultTimestamp;
+  started_at: Timestamp | null; finished_at: Timestamp | null; heartbeat_at: Timestamp | null;
+  attempts: number; params: Json<unknown>;
+  processed: number; succeeded: number; failed: number;
+  /** Where a resumed run continues (set with the progress of each committed chunk). */
+  cursor: Json<unknown> | null;
+  result: Json<unknown> | null;
+  error: string | null;
+  error_file_id: string | null;
+  result_file_id: string | null;
+}
 
 export interface DB {
   meta: MetaTable;
@@ -112,8 +129,12 @@ export interface DB {
   policy_packs: PolicyPackTable;
   policy_versions: PolicyVersionTable;
   policy_activations: PolicyActivationTable;
+  files: FileTable;
+  jobs: JobTable;
 }
 
 export type OrgUnitRow = Selectable<OrgUnitTable>;
 export type UserRow = Selectable<UserTable>;
+export type FileRow = Selectable<FileTable>;
+export type JobRow = Selectable<JobTable>;
 export type NewAuditEvent = Insertable<AuditEventTable>;

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../platform/http/errors.js';
+import { AppError, badRequest } from '../../platform/http/errors.js';
+import { fileTooLarge, MAX_FILE_BYTES } from '../../platform/files/service.js';
 
 // Validation messages in Chinese, like every other message the user sees.
 z.config(z.locales.zhCN());
@@ -20,6 +21,10 @@ const statusCodes: Record<number, [string, string]> = {
 /** Every error leaves as `{ error: { code, message, details } }` (API.md "Errors"). */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
+    // Upload limits of @fastify/multipart, in the API's terms.
+    if (!(err instanceof AppError) && err.code === 'FST_REQ_FILE_TOO_LARGE') err = fileTooLarge(MAX_FILE_BYTES);
+    if (!(err instanceof AppError) && err.code === 'FST_FILES_LIMIT') err = badRequest('一次只能上传一个文件。', [{ path: 'file', code: 'TOO_MANY_FILES', message: '只能上传一个文件' }]);
+    if (!(err instanceof AppError) && err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') err = badRequest('请以 multipart/form-data 上传文件。', [{ path: 'file', code: 'REQUIRED', message: '缺少文件' }]);
     if (err instanceof AppError) {
       return reply.status(err.status).send({ error: { code: err.code, message: err.message, details: err.details } });
     }

@@ -1,0 +1,5 @@
+export {
+  registerJobKind, enqueueJob, runOneJob, runPendingJobs, startJobRunner, JobError, JobLostError,
+  type JobContext, type JobHandler, type JobProgress, type JobCounts, type JobRow, type JobStatus, type RunnerOptions,
+} from './service.js';
+export { jobRoutes, JOB_READ_ALL } from './routes.js';
