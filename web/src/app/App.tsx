@@ -11,6 +11,7 @@ import { ChangePasswordPage } from './auth/ChangePasswordPage';
 import { AppLayout } from './layout/AppLayout';
 import { FullPageSpin, NotFoundPage, RequireAuth, RequirePermission } from './routing/guards';
 import { NAV_ITEMS } from './routing/nav';
+import { POPULATION_NAV, POPULATION_PAGES } from '../modules/population/nav';
 import { HomePage } from './home/HomePage';
 import { isApiError } from './api/client';
 import { notifier } from './ui/notify';
@@ -110,6 +111,10 @@ export function App() {
                   <Route path="calendar" element={guarded('calendar', <CalendarPage />)} />
                   <Route path="policy" element={guarded('policy', <PolicyPage />)} />
                   <Route path="audit" element={guarded('audit', <AuditPage />)} />
+                  {POPULATION_NAV.map((n) => {
+                    const Page = POPULATION_PAGES[n.key];
+                    return <Route key={n.key} path={n.path.slice(1)} element={guarded(n.key, <Page />)} />;
+                  })}
                   <Route path="*" element={<NotFoundPage />} />
                 </Route>
               </Routes>

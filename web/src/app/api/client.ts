@@ -115,7 +115,8 @@ async function parseError(res: Response): Promise<ApiError> {
 async function send(path: string, opts: RequestOptions, idemKey: string | undefined): Promise<Response> {
   const method = opts.method ?? 'GET';
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+  const multipart = typeof FormData !== 'undefined' && opts.body instanceof FormData;
+  if (opts.body !== undefined && !multipart) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   if (idemKey) headers['Idempotency-Key'] = idemKey;
   try {
@@ -123,7 +124,7 @@ async function send(path: string, opts: RequestOptions, idemKey: string | undefi
       method,
       headers,
       credentials: 'same-origin',
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.body === undefined ? undefined : multipart ? (opts.body as FormData) : JSON.stringify(opts.body),
       signal: opts.signal,
     });
   } catch (e) {
@@ -186,6 +187,13 @@ export const api = {
   get: <T>(path: string, query?: Record<string, QueryValue>, signal?: AbortSignal) =>
     request<T>(path, { method: 'GET', query, signal }),
   post: <T>(path: string, body?: unknown) => request<T>(path, { method: 'POST', body: body ?? {} }),
+  /** multipart/form-data upload of one file (field `file` unless named); CSRF, idempotency and re-login as for any POST. */
+  upload: <T>(path: string, file: Blob, opts: { field?: string; filename?: string; extra?: Record<string, string> } = {}) => {
+    const fd = new FormData();
+    for (const [k, v] of Object.entries(opts.extra ?? {})) fd.append(k, v);
+    fd.append(opts.field ?? 'file', file, opts.filename ?? (file instanceof File ? file.name : 'upload'));
+    return request<T>(path, { method: 'POST', body: fd });
+  },
 };
 
 export function isApiError(e: unknown): e is ApiError {

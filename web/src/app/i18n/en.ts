@@ -1,4 +1,5 @@
 import type { MessageKey } from './zh-CN';
+import { populationEn } from '../../modules/population/i18n.en';
 
 /** English. Must have every key of zh-CN (the type checker enforces it). */
 const en: Record<MessageKey, string> = {
@@ -485,6 +486,19 @@ const en: Record<MessageKey, string> = {
   'action.org_unit.survey_record': 'Record survey figures',
   'action.org_unit.designate': 'Set grid type',
   'entity.org_unit': 'Org unit',
+
+  'job.status.queued': 'Queued…',
+  'job.status.running': 'Working…',
+  'job.status.done': 'Done',
+  'job.status.failed': 'Failed',
+  'job.counts': '{processed} rows processed: {succeeded} succeeded, {failed} failed',
+  'job.countsOf': '{processed} of {total} rows processed: {succeeded} succeeded, {failed} failed',
+  'job.downloadResult': 'Download result',
+  'job.downloadErrors': 'Download error list',
+  'job.failedTitle': 'The job could not finish',
+  'job.failedHint': 'Check the file and try again; if it fails again, ask the system administrator.',
+
+  ...populationEn,
 };
 
 export default en;

@@ -1,3 +1,5 @@
+import { populationZhCN } from '../../modules/population/i18n.zh-CN';
+
 /** Simplified Chinese — the default language. Every UI string lives here (keys are English). */
 const zhCN = {
   'app.name': '街道通',
@@ -483,6 +485,20 @@ const zhCN = {
   'action.org_unit.survey_record': '登记普查数据',
   'action.org_unit.designate': '指定网格类型',
   'entity.org_unit': '组织单位',
+
+  'job.status.queued': '排队中…',
+  'job.status.running': '处理中…',
+  'job.status.done': '已完成',
+  'job.status.failed': '任务失败',
+  'job.counts': '已处理 {processed} 行：成功 {succeeded}，失败 {failed}',
+  'job.countsOf': '已处理 {processed} / {total} 行：成功 {succeeded}，失败 {failed}',
+  'job.downloadResult': '下载结果',
+  'job.downloadErrors': '下载错误清单',
+  'job.failedTitle': '任务未能完成',
+  'job.failedHint': '请检查文件后重试；如仍失败，请联系系统管理员。',
+
+  // Business modules keep their strings beside their pages.
+  ...populationZhCN,
 } as const;
 
 export default zhCN;

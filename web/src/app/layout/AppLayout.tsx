@@ -45,16 +45,24 @@ export function AppLayout() {
     ? [labels.post(primary.post), primary.orgUnitName].filter(Boolean).join(' · ')
     : t('header.noPost');
 
+  // Ungrouped (platform) entries first, then one heading per business module.
+  const entry = (n: (typeof items)[number]) => ({
+    key: n.key,
+    icon: n.icon,
+    label: <span data-testid={`nav-${n.key}`}>{t(n.label)}</span>,
+  });
+  const groups = [...new Set(items.flatMap((n) => (n.group ? [n.group] : [])))];
+  const menuItems = [
+    ...items.filter((n) => !n.group).map(entry),
+    ...groups.map((g) => ({ type: 'group' as const, key: `group-${g}`, label: t(g), children: items.filter((n) => n.group === g).map(entry) })),
+  ];
+
   const menu = (
     <Menu
       mode="inline"
       theme={isMobile ? 'light' : 'dark'}
       selectedKeys={[selected]}
-      items={items.map((n) => ({
-        key: n.key,
-        icon: n.icon,
-        label: <span data-testid={`nav-${n.key}`}>{t(n.label)}</span>,
-      }))}
+      items={menuItems}
       onClick={({ key }) => {
         const item = items.find((n) => n.key === key);
         if (item) navigate(item.path);

@@ -9,6 +9,7 @@ import {
   TeamOutlined,
 } from '@ant-design/icons';
 import type { MessageKey } from '../i18n';
+import { POPULATION_NAV } from '../../modules/population/nav';
 
 export interface NavItem {
   key: string;
@@ -18,6 +19,8 @@ export interface NavItem {
   icon: ReactNode;
   /** The page opens when the user holds any of these permissions (empty: everyone). */
   anyOf: string[];
+  /** Menu group heading (business modules); ungrouped items come first. */
+  group?: MessageKey;
 }
 
 /** The pages of the app, in menu order. The side menu shows only what the user may open. */
@@ -57,6 +60,7 @@ export const NAV_ITEMS: NavItem[] = [
     anyOf: ['policy:read', 'policy:manage'],
   },
   { key: 'audit', path: '/audit', label: 'nav.audit', desc: 'home.desc.audit', icon: <AuditOutlined />, anyOf: ['audit:read'] },
+  ...POPULATION_NAV,
 ];
 
 export function allowedNav(permissions: string[] | undefined): NavItem[] {

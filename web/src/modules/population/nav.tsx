@@ -1,0 +1,52 @@
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import {
+  AlertOutlined,
+  BarChartOutlined,
+  EnvironmentOutlined,
+  FileSearchOutlined,
+  HomeOutlined,
+  IdcardOutlined,
+  SafetyCertificateOutlined,
+  SearchOutlined,
+  SwapOutlined,
+  TrophyOutlined,
+  UserAddOutlined,
+  WarningOutlined,
+  AimOutlined,
+} from '@ant-design/icons';
+import type { NavItem } from '../../app/routing/nav';
+
+/** M2 pages in menu order; each opens for any of `anyOf` (the side menu and the route guard use the same list). */
+export const POPULATION_NAV: NavItem[] = [
+  { key: 'pop-my-grid', path: '/population/my-grid', label: 'nav.pop.myGrid', desc: 'home.desc.pop.myGrid', icon: <AimOutlined />, anyOf: ['patrol:grid'], group: 'nav.group.population' },
+  { key: 'pop-register', path: '/population/register', label: 'nav.pop.register', desc: 'home.desc.pop.register', icon: <UserAddOutlined />, anyOf: ['person:write'], group: 'nav.group.population' },
+  { key: 'pop-persons', path: '/population/persons', label: 'nav.pop.persons', desc: 'home.desc.pop.persons', icon: <SearchOutlined />, anyOf: ['person:read'], group: 'nav.group.population' },
+  { key: 'pop-houses', path: '/population/houses', label: 'nav.pop.houses', desc: 'home.desc.pop.houses', icon: <HomeOutlined />, anyOf: ['person:write'], group: 'nav.group.population' },
+  { key: 'pop-incidents', path: '/population/incidents', label: 'nav.pop.incidents', desc: 'home.desc.pop.incidents', icon: <AlertOutlined />, anyOf: ['incident:report'], group: 'nav.group.population' },
+  { key: 'pop-review', path: '/population/review', label: 'nav.pop.review', desc: 'home.desc.pop.review', icon: <IdcardOutlined />, anyOf: ['person:review', 'recheck:write'], group: 'nav.group.population' },
+  { key: 'pop-moves', path: '/population/moves', label: 'nav.pop.moves', desc: 'home.desc.pop.moves', icon: <SwapOutlined />, anyOf: ['move:confirm', 'move:confirm_cross'], group: 'nav.group.population' },
+  { key: 'pop-patrols', path: '/population/patrols', label: 'nav.pop.patrols', desc: 'home.desc.pop.patrols', icon: <SafetyCertificateOutlined />, anyOf: ['patrol:station', 'patrol:street'], group: 'nav.group.population' },
+  { key: 'pop-stats', path: '/population/stats', label: 'nav.pop.stats', desc: 'home.desc.pop.stats', icon: <BarChartOutlined />, anyOf: ['population:stats'], group: 'nav.group.population' },
+  { key: 'pop-map', path: '/population/map', label: 'nav.pop.map', desc: 'home.desc.pop.map', icon: <EnvironmentOutlined />, anyOf: ['population:stats'], group: 'nav.group.population' },
+  { key: 'pop-ranking', path: '/population/ranking', label: 'nav.pop.ranking', desc: 'home.desc.pop.ranking', icon: <TrophyOutlined />, anyOf: ['population:ranking'], group: 'nav.group.population' },
+  { key: 'pop-errors', path: '/population/error-reports', label: 'nav.pop.errors', desc: 'home.desc.pop.errors', icon: <WarningOutlined />, anyOf: ['error_report:read'], group: 'nav.group.population' },
+  { key: 'pop-transfer', path: '/population/transfer', label: 'nav.pop.transfer', desc: 'home.desc.pop.transfer', icon: <FileSearchOutlined />, anyOf: ['person:import', 'person:export', 'person:compare'], group: 'nav.group.population' },
+];
+
+/** The page component of each M2 menu entry (loaded on first visit). */
+export const POPULATION_PAGES: Record<string, LazyExoticComponent<ComponentType>> = {
+  'pop-my-grid': lazy(() => import('./MyGridPage')),
+  'pop-register': lazy(() => import('./RegisterPage')),
+  'pop-persons': lazy(() => import('./PersonsPage')),
+  'pop-houses': lazy(() => import('./HousesPage')),
+  'pop-incidents': lazy(() => import('./IncidentsPage')),
+  'pop-review': lazy(() => import('./ReviewPage')),
+  'pop-moves': lazy(() => import('./MovesPage')),
+  'pop-patrols': lazy(() => import('./PatrolsPage')),
+  'pop-stats': lazy(() => import('./StatsPage')),
+  'pop-map': lazy(() => import('./MapPage')),
+  'pop-ranking': lazy(() => import('./RankingPage')),
+  'pop-errors': lazy(() => import('./ErrorReportsPage')),
+  'pop-transfer': lazy(() => import('./TransferPage')),
+};
+
