@@ -116,6 +116,9 @@ const markdown = [
 ].join('\n');
 const written = recordBenchResults({ dir: path.resolve('bench/results'), date, key, entry: { date, machine, results }, markdown });
 console.log(`结果已写入 ${written.json}（键 ${key}）和 ${written.md}`);
+// Population (M2): lookups, search, statistics, import and export (bench/population.ts, key `population-<db>`).
+const { runPopulationBench } = await import('./population.js');
+await runPopulationBench({ base, db, kind: database.kind, dataDir: config.dataDir, login });
 await app.close();
 await database.close();
 process.exit(0);

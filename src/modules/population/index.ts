@@ -16,8 +16,12 @@ import { registerTransferJobs } from './transfer.js';
 const READ = ['person:read', 'population:stats'];
 const COLLECT = [...READ, 'person:write', 'incident:report'];
 
-extendRole('grid_worker', [...COLLECT, 'patrol:grid']);
-extendRole('station', [...COLLECT, 'person:review', 'move:confirm', 'recheck:write', 'patrol:station', 'incident:dispatch', 'person:import', 'person:export']);
+const GRID_WORK = [...COLLECT, 'patrol:grid'];
+const STATION_WORK = [...COLLECT, 'person:review', 'move:confirm', 'recheck:write', 'patrol:station', 'incident:dispatch', 'person:import', 'person:export'];
+extendRole('grid_worker', GRID_WORK);
+extendRole('station', STATION_WORK);
+// The community admin (station head) staffs the station and its grids, so holds what it grants.
+extendRole('community_admin', [...STATION_WORK, ...GRID_WORK]);
 extendRole('population_office', [...COLLECT, 'person:review', 'move:confirm', 'move:confirm_cross', 'recheck:write', 'patrol:street', 'incident:dispatch',
   'person:import', 'person:export', 'person:reveal', 'population:ranking', 'population:map', 'error_report:read']);
 extendRole('police_liaison', [...READ, 'person:reveal', 'person:export', 'person:compare', 'error_report:read', 'error_report:acknowledge']);

@@ -64,6 +64,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   // One person per document: the blind index (HMAC-SM3 of type + normalised number) is unique.
   await run('create unique index persons_id_hmac_uq on persons (id_hmac) where id_hmac is not null');
   await run('create index persons_grid_status_idx on persons (grid_id, status, review_status)');
+  // Lists show the most recently changed first: street-wide and per grid without sorting a million rows.
+  await run('create index persons_recent_idx on persons (updated_at desc, id desc)');
+  await run('create index persons_grid_recent_idx on persons (grid_id, updated_at desc, id desc)');
   await run('create index persons_name_idx on persons (name text_pattern_ops)');
   await run('create index persons_initials_idx on persons (name_initials text_pattern_ops)');
   await run('create index persons_name_birth_idx on persons (birth_date, name)');
