@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import ExcelJS from 'exceljs';
+import ExcelJS from '../../platform/excel/exceljs.js';
 import { errorOf, testApp, type Client, type TestApp } from '../../../test/helpers/app.js';
 import { nextResidentId, residentId } from '../../../test/helpers/idnumbers.js';
 import { runOneJob, runPendingJobs } from '../../platform/jobs/index.js';

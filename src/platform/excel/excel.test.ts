@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import ExcelJS from 'exceljs';
+import ExcelJS from './exceljs.js';
 import { ExcelFormatError, ExcelHeaderError, readXlsxRows, skipFirst, streamXlsxExport, writeErrorFile, writeTemplate, type XlsxRow } from './index.js';
 
 let dir: string;
@@ -80,6 +80,21 @@ describe('reading imports', () => {
       // A number typed into Excel keeps only double precision: the digits are given as they are (validation rejects them).
       { rowNumber: 4, values: { 姓名: '李四', 证件号码: String(BigInt(510102199001011234)), 来本地日期: '2023-12-31', 面积: '6' } },
     ]);
+  });
+
+  it('Chinese text survives every chunk boundary of the unzipped sheet (a multi-byte character split across chunks)', async () => {
+    // exceljs decodes each inflated chunk on its own (exceljs#2063); thousands of distinct Chinese
+    // strings make sure characters straddle chunk edges in sharedStrings.xml and in the sheet.
+    const given = Array.from({ length: 6000 }, (_, i) => [`测试居民${'甲乙丙丁戊己庚辛'.repeat(1 + (i % 5))}${i}`, `成都市武侯区浆洗街${i}号院`, '2024-01-02', i]);
+    const file = await workbook([HEADERS, ...given], (ws) => {
+      // A second copy as inline rich text, which is stored in the sheet XML rather than shared strings.
+      ws.getCell(`A${given.length + 2}`).value = { richText: [{ text: '富文本居民' }, { text: '张三丰' }] };
+    });
+    const rows = await collect(readXlsxRows(file, { expectedHeaders: HEADERS }));
+    expect(rows).toHaveLength(given.length + 1);
+    const bad = rows.slice(0, given.length).filter((r, i) => r.values['姓名'] !== given[i]![0] || r.values['证件号码'] !== given[i]![1]);
+    expect(bad.map((r) => r.rowNumber)).toEqual([]);
+    expect(rows.at(-1)!.values['姓名']).toBe('富文本居民张三丰');
   });
 
   it('a cell longer than the limit is reported as a row error, not a crash', async () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import ExcelJS from './exceljs.js';
 import { AppError, type ErrorDetail } from '../http/errors.js';
 
 /** The uploaded file is not a readable .xlsx workbook (422 EXCEL_FORMAT). */

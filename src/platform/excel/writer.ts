@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { PassThrough, type Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import ExcelJS from './exceljs.js';
 
 export type CellValue = string | number | null | undefined;
 
