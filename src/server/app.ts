@@ -17,7 +17,7 @@ import { registerMetrics } from './plugins/metrics.js';
 import { loggerOptions } from './logger.js';
 import { AppError, badRequest } from '../platform/http/errors.js';
 import { registerRoutes } from './routes.js';
-import { configureFileStore, MAX_FILE_BYTES } from '../platform/files/service.js';
+import { configureFileStore, MAX_UPLOAD_BYTES } from '../platform/files/service.js';
 
 export type App = FastifyInstance;
 
@@ -50,7 +50,7 @@ export async function buildApp(config: Config, database: Database, opts: { ready
   await app.register(cookie);
   // Uploads (`req.file()`): one file per request; beyond the limit → 422 FILE_TOO_LARGE (plugins/errors.ts).
   // The small margin lets storeFile's own size check name the exact limit for files just over it.
-  await app.register(multipart, { limits: { fileSize: MAX_FILE_BYTES + 64 * 1024, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+  await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES + 64 * 1024, files: 1, fields: 20, fieldSize: 64 * 1024 } });
   configureFileStore(config.dataDir);
   await app.register(swagger, {
     openapi: {

@@ -5,7 +5,7 @@ import { uuid } from '../../platform/http/schemas.js';
 import { badRequest } from '../../platform/http/errors.js';
 import { inTransaction } from '../../platform/db/index.js';
 import { enqueueJob } from '../../platform/jobs/index.js';
-import { storeFile, registerFileAccess } from '../../platform/files/index.js';
+import { storeFile, registerFileAccess, MAX_SPREADSHEET_BYTES } from '../../platform/files/index.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { scopeCovers } from '../../platform/org/scope.js';
@@ -31,7 +31,7 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
   const startJob = async (req: FastifyRequest, kind: string, allowed: 'xlsx') => {
     const { buffer, filename } = await uploaded(req);
     return inTransaction(db(), async (tx) => {
-      const stored = await storeFile(tx, dataDir(), { buffer, originalName: filename, createdBy: req.actor!.userId, allowed });
+      const stored = await storeFile(tx, dataDir(), { buffer, originalName: filename, createdBy: req.actor!.userId, allowed, maxBytes: MAX_SPREADSHEET_BYTES });
       const jobId = await enqueueJob(tx, { kind, params: { fileId: stored.id }, createdBy: req.actor!.userId });
       await recordAudit(tx, { actorId: req.actor!.userId, actorName: req.actor!.name, action: `${kind}.start`, entity: 'job', entityId: jobId, ip: req.ip });
       return { jobId };

@@ -8,7 +8,7 @@ import { loadOrgTree } from '../../platform/org/tree.js';
 import { loadProfile } from '../../platform/org/profile.js';
 import { scopeFilter } from '../../platform/org/scope.js';
 import { registerJobKind, type JobContext } from '../../platform/jobs/index.js';
-import { openFile, storeFile } from '../../platform/files/index.js';
+import { MAX_GENERATED_BYTES, openFile, storeFile } from '../../platform/files/index.js';
 import { readXlsxRows, streamXlsxExport, writeErrorFile, writeTemplate } from '../../platform/excel/index.js';
 import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, originName } from './dictionaries.js';
 import { checkDocument, idIndex, reveal } from './identity.js';
@@ -73,7 +73,7 @@ async function runImport(ctx: JobContext): Promise<void> {
   await flush();
   if (cursor.errors.length) {
     const buffer = await writeErrorFile(cursor.errors.map((e) => ({ rowNumber: e.rowNumber, column: e.column, reason: e.reason, original: e.original })));
-    const stored = await storeFile(db, dataDirOf(ctx), { buffer, originalName: '导入错误清单.xlsx', createdBy: actor.userId, allowed: 'xlsx' });
+    const stored = await storeFile(db, dataDirOf(ctx), { buffer, originalName: '导入错误清单.xlsx', createdBy: actor.userId, allowed: 'xlsx', maxBytes: MAX_GENERATED_BYTES });
     await ctx.attachErrorFile(stored.id);
   }
   await ctx.setResult({ rows: cursor.rows, skipped: cursor.skipped, errors: cursor.errors.length });
@@ -109,7 +109,8 @@ const ETHNICITY_NAME = new Map(ETHNICITIES.map((d) => [d.code, d.name]));
 const ID_TYPE_NAME = new Map(ID_TYPE_NAMES.map((d) => [d.code, d.name]));
 const REVIEW_NAME: Record<string, string> = { reported: '待审核', passed: '审核合格', returned: '已退回' };
 
-async function* exportRows(db: Db, actor: Actor, filters: ExportFilters, onRow: () => void) {
+/** Rows in id order, a page at a time; `onPage` (awaited) reports progress after each page. */
+async function* exportRows(db: Db, actor: Actor, filters: ExportFilters, onPage: (rows: number) => Promise<void>) {
   const tree = await loadOrgTree(db);
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
@@ -125,7 +126,6 @@ async function* exportRows(db: Db, actor: Actor, filters: ExportFilters, onRow: 
     const rows = await q.orderBy('persons.id').limit(2000).execute();
     if (rows.length === 0) return;
     for (const p of rows) {
-      onRow();
       const communityId = tree.units.get(p.grid_id)?.parent_id ?? null;
       yield {
         idType: ID_TYPE_NAME.get(p.id_type) ?? p.id_type,
@@ -138,6 +138,7 @@ async function* exportRows(db: Db, actor: Actor, filters: ExportFilters, onRow: 
       };
     }
     after = rows[rows.length - 1]!.id;
+    await onPage(rows.length);
   }
 }
 
@@ -149,11 +150,11 @@ async function runExport(ctx: JobContext): Promise<void> {
   const file = path.join(os.tmpdir(), `jiedao-export-${job.id}.xlsx`);
   let n = 0;
   try {
-    await streamXlsxExport(file, EXPORT_COLUMNS, exportRows(db, actor, filters, () => {
-      n++;
-      if (n % 5000 === 0) void ctx.progress({ processed: n, succeeded: n, failed: 0 });
+    await streamXlsxExport(file, EXPORT_COLUMNS, exportRows(db, actor, filters, async (rows) => {
+      n += rows;
+      await ctx.progress({ processed: n, succeeded: n, failed: 0 });
     }));
-    const stored = await storeFile(db, dataDirOf(ctx), { path: file, originalName: `流动人口导出-${todayOffice()}.xlsx`, createdBy: actor.userId, allowed: 'xlsx' });
+    const stored = await storeFile(db, dataDirOf(ctx), { path: file, originalName: `流动人口导出-${todayOffice()}.xlsx`, createdBy: actor.userId, allowed: 'xlsx', maxBytes: MAX_GENERATED_BYTES });
     await ctx.attachResultFile(stored.id);
     await ctx.progress({ processed: n, succeeded: n, failed: 0 });
     await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: filters.reveal ? 'person.reveal' : 'person.export', entity: 'person', summary: { kind: 'export', rows: n } });
@@ -213,7 +214,7 @@ async function runCompare(ctx: JobContext): Promise<void> {
       { header: '行号', key: 'rowNumber', width: 8 }, { header: '证件号码', key: 'idNumber', width: 22 }, { header: '比对结果', key: 'result', width: 12 },
       { header: '所在网格', key: 'grid', width: 18 }, { header: '离开日期', key: 'leftOn', width: 12 },
     ], results());
-    const stored = await storeFile(db, dataDirOf(ctx), { path: out, originalName: `比对结果-${today}.xlsx`, createdBy: actor.userId, allowed: 'xlsx' });
+    const stored = await storeFile(db, dataDirOf(ctx), { path: out, originalName: `比对结果-${today}.xlsx`, createdBy: actor.userId, allowed: 'xlsx', maxBytes: MAX_GENERATED_BYTES });
     await ctx.attachResultFile(stored.id);
     await ctx.progress({ processed, succeeded: processed - counts.invalid, failed: counts.invalid });
     await ctx.setResult(counts);

@@ -1,5 +1,5 @@
 export {
-  MAX_FILE_BYTES, MIME, sniffMime, fileTooLarge, configureFileStore, fileStoreDir, storeFile, openFile, attachFile,
+  MAX_FILE_BYTES, MAX_SPREADSHEET_BYTES, MAX_GENERATED_BYTES, MAX_UPLOAD_BYTES, MIME, sniffMime, fileTooLarge, configureFileStore, fileStoreDir, storeFile, openFile, attachFile,
   registerFileAccess, mayReadFile, contentDisposition,
   type AllowedKind, type StoredFile, type StoreFileInput, type OpenedFile, type FileAccessCheck,
 } from './service.js';

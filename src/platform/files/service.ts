@@ -15,6 +15,12 @@ import { AppError, notFound, unprocessable } from '../http/errors.js';
  * content's magic bytes, never by the file name.
  */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** Uploaded spreadsheets (imports of a whole community's legacy list, comparison lists). */
+export const MAX_SPREADSHEET_BYTES = 50 * 1024 * 1024;
+/** Files the system writes itself (exports, comparison results, error lists): bounded by the data, not by upload rules. */
+export const MAX_GENERATED_BYTES = 2 * 1024 * 1024 * 1024;
+/** The largest request body the multipart parser accepts; each upload's own kind then applies its limit. */
+export const MAX_UPLOAD_BYTES = Math.max(MAX_FILE_BYTES, MAX_SPREADSHEET_BYTES);
 
 export type AllowedKind = 'image_pdf' | 'xlsx' | 'any';
 

@@ -45,12 +45,31 @@ describe('running jobs', () => {
     const res = await c.get(`/api/v1/jobs/${id}`);
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(Object.keys(body).sort()).toEqual(['createdAt', 'failed', 'finishedAt', 'id', 'kind', 'processed', 'status', 'succeeded']);
-    expect(body).toMatchObject({ id, kind, status: 'done', processed: 3, succeeded: 2, failed: 1 });
+    expect(Object.keys(body).sort()).toEqual(['createdAt', 'failed', 'finishedAt', 'id', 'kind', 'processed', 'result', 'status', 'succeeded']);
+    expect(body).toMatchObject({ id, kind, status: 'done', processed: 3, succeeded: 2, failed: 1, result: { note: 'ok' } });
     expect(Date.parse(body.finishedAt)).toBeGreaterThanOrEqual(Date.parse(body.createdAt));
     const row = await job(id);
     expect(row).toMatchObject({ attempts: 1, cursor: { next: 3 }, result: { note: 'ok' } });
     expect(await runPendingJobs(t.db)).toBe(0);
+  });
+
+  it('GET /api/v1/jobs lists only the caller\'s own jobs, newest first, filtered by kind', async () => {
+    const mine = await userId('zhan-sh');
+    const a = await queued(async () => {}, mine);
+    const b = await queued(async () => {}, mine);
+    const other = await queued(async () => {}, await userId('liuguan'));
+    const c = await t.login('zhan-sh');
+    const all = (await c.get('/api/v1/jobs?pageSize=200')).json();
+    const ids = all.items.map((j: { id: string }) => j.id);
+    expect(ids).toEqual(expect.arrayContaining([a.id, b.id]));
+    expect(ids).not.toContain(other.id);
+    expect(ids.indexOf(b.id)).toBeLessThan(ids.indexOf(a.id));
+    expect(all.total).toBe(ids.length);
+    const one = (await c.get(`/api/v1/jobs?kind=${encodeURIComponent(a.kind)}`)).json();
+    expect(one.items.map((j: { id: string }) => j.id)).toEqual([a.id]);
+    expect(one.items[0]).toMatchObject({ status: 'queued', processed: 0 });
+    expect(errorOf(await c.get('/api/v1/jobs?owner=all')).code).toBe('VALIDATION_FAILED');
+    await runPendingJobs(t.db);
   });
 
   it('only the job\'s creator (or job:read_all) sees it; anyone else gets 404', async () => {
