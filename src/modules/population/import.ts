@@ -10,6 +10,7 @@ import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, ORIGINS, originName 
 import { checkDocument, nameInitials, normalizePhone, sealedDocument, sealedPhone, type IdType } from './identity.js';
 import { monthOf, todayOffice } from './common.js';
 import { popTx } from './schema.js';
+import { insertRows } from './bulk.js';
 
 /**
  * Import of legacy person spreadsheets (历史台账导入): every row is validated like a registration
@@ -112,38 +113,59 @@ export function validateRow(rowNumber: number, v: Record<string, string>, ctx: {
   };
 }
 
+export interface ImportRow { rowNumber: number; values: Record<string, string>; cellErrors?: { column: string; reason: string }[] }
+
+/** A chunk validated and sealed, ready to be written: all the CPU work, none of the database work. */
+export interface PreparedChunk {
+  rows: number;
+  failed: number;
+  errors: RowError[];
+  valid: (ValidRow & { document: ReturnType<typeof sealedDocument>; sealedPhone: ReturnType<typeof sealedPhone>; initials: string })[];
+}
+
 /**
- * Writes one chunk of rows in the caller's transaction. Rows whose document is already registered
- * (active anywhere, or left) are skipped — a returning person is registered through the form, where
- * the clerk sees the history — and reported as such.
+ * Validates and seals one chunk (encryption, blind indexes, pinyin initials). Pure computation, so
+ * the next chunk is prepared while the previous one is being written.
  */
-export async function importChunk(t: Tx, actor: Actor, tree: OrgTree, rows: { rowNumber: number; values: Record<string, string>; cellErrors?: { column: string; reason: string }[] }[], policy: { version: number; deadlineHours: number }): Promise<ChunkResult> {
-  const tx = popTx(t);
+export function prepareChunk(actor: Actor, tree: OrgTree, rows: ImportRow[], grids = gridIndex(tree)): PreparedChunk {
   const today = todayOffice();
-  const grids = gridIndex(tree);
-  const result: ChunkResult = { succeeded: 0, failed: 0, skipped: 0, errors: [] };
-  const valid: (ValidRow & { hmac: string | null })[] = [];
+  const out: PreparedChunk = { rows: rows.length, failed: 0, errors: [], valid: [] };
   for (const r of rows) {
     if (r.cellErrors?.length) {
-      result.failed++;
-      result.errors.push(...r.cellErrors.map((e) => ({ rowNumber: r.rowNumber, column: e.column, reason: e.reason })));
+      out.failed++;
+      out.errors.push(...r.cellErrors.map((e) => ({ rowNumber: r.rowNumber, column: e.column, reason: e.reason })));
       continue;
     }
     const v = validateRow(r.rowNumber, r.values, { tree, grids, actor, today });
-    if (Array.isArray(v)) { result.failed++; result.errors.push(...v); continue; }
-    valid.push({ ...v, hmac: sealedDocument(v.normalized).id_hmac });
+    if (Array.isArray(v)) { out.failed++; out.errors.push(...v); continue; }
+    out.valid.push({ ...v, document: sealedDocument(v.normalized), sealedPhone: sealedPhone(v.phone), initials: nameInitials(v.name) });
   }
+  return out;
+}
+
+export { gridIndex };
+
+/**
+ * Writes one prepared chunk in the caller's transaction: one statement per table (rows as column
+ * arrays), one for each kind of counter. Rows whose document is already registered (active
+ * anywhere, or left) are skipped — a returning person is registered through the form, where the
+ * clerk sees the history — and reported as such.
+ */
+export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, policy: { version: number }): Promise<ChunkResult> {
+  const tx = popTx(t);
+  const result: ChunkResult = { succeeded: 0, failed: chunk.failed, skipped: 0, errors: [...chunk.errors] };
   // Duplicates inside the chunk and against the registry.
-  const hmacs = valid.flatMap((v) => (v.hmac ? [v.hmac] : []));
+  const hmacs = chunk.valid.flatMap((v) => (v.document.id_hmac ? [v.document.id_hmac] : []));
   const known = new Set(hmacs.length ? (await tx.selectFrom('persons').select('id_hmac').where('id_hmac', 'in', hmacs).execute()).map((r) => r.id_hmac) : []);
   const seen = new Set<string>();
-  const fresh = valid.filter((v) => {
-    if (v.hmac && (known.has(v.hmac) || seen.has(v.hmac))) {
+  const fresh = chunk.valid.filter((v) => {
+    const hmac = v.document.id_hmac;
+    if (hmac && (known.has(hmac) || seen.has(hmac))) {
       result.skipped++;
-      result.errors.push({ rowNumber: v.rowNumber, column: '证件号码', reason: known.has(v.hmac) ? '已登记，未重复导入' : '与本文件中前面的行重复' });
+      result.errors.push({ rowNumber: v.rowNumber, column: '证件号码', reason: known.has(hmac) ? '已登记，未重复导入' : '与本文件中前面的行重复' });
       return false;
     }
-    if (v.hmac) seen.add(v.hmac);
+    if (hmac) seen.add(hmac);
     return true;
   });
   if (fresh.length === 0) return result;
@@ -158,27 +180,27 @@ export async function importChunk(t: Tx, actor: Actor, tree: OrgTree, rows: { ro
     const id = uuidv7();
     const houseId = v.address ? houseOf.get(`${v.gridId}|${v.address}`) ?? null : null;
     persons.push({
-      id, id_type: v.idType, ...sealedDocument(v.normalized), name: v.name, name_initials: nameInitials(v.name), gender: v.gender, birth_date: v.birthDate,
-      ethnicity: v.ethnicity, origin: v.origin, education: v.education, occupation: v.occupation, ...sealedPhone(v.phone), employer_id: null,
-      status: 'active' as const, grid_id: v.gridId, house_id: houseId, arrived_on: v.arrivedOn, left_on: null, arrival_reason: v.reason,
-      review_status: 'reported' as const, created_by: actor.userId,
+      id, id_type: v.idType, ...v.document, name: v.name, name_initials: v.initials, gender: v.gender, birth_date: v.birthDate,
+      ethnicity: v.ethnicity, origin: v.origin, education: v.education, occupation: v.occupation, ...v.sealedPhone, employer_id: null,
+      status: 'active', grid_id: v.gridId, house_id: houseId, arrived_on: v.arrivedOn, left_on: null, arrival_reason: v.reason,
+      review_status: 'reported', created_by: actor.userId, created_at: now, updated_at: now,
     });
-    residences.push({ id: uuidv7(), person_id: id, grid_id: v.gridId, house_id: houseId, from_date: v.arrivedOn, to_date: null, arrival_reason: v.reason, departure_reason: null, created_by: actor.userId, ended_by: null, ended_at: null });
-    records.push({ id: uuidv7(), kind: 'arrival' as const, person_id: id, house_id: houseId, grid_id: v.gridId, collected_by: actor.userId, collected_at: now, reported_at: now, late: false, review_status: 'reported' as const, reviewed_by: null, reviewed_at: null, return_reasons: null, policy_version: policy.version });
-    events.push({ id: uuidv7(), person_id: id, kind: 'arrived', actor_id: actor.userId, data: JSON.stringify({ gridId: v.gridId, arrivedOn: v.arrivedOn, source: 'import' }) });
+    residences.push({ id: uuidv7(), person_id: id, grid_id: v.gridId, house_id: houseId, from_date: v.arrivedOn, to_date: null, arrival_reason: v.reason, departure_reason: null, created_by: actor.userId, created_at: now, ended_by: null, ended_at: null });
+    records.push({ id: uuidv7(), kind: 'arrival', person_id: id, house_id: houseId, grid_id: v.gridId, collected_by: actor.userId, collected_at: now, reported_at: now, late: false, review_status: 'reported', reviewed_by: null, reviewed_at: null, return_reasons: null, policy_version: policy.version, created_at: now });
+    events.push({ id: uuidv7(), person_id: id, kind: 'arrived', at: now, actor_id: actor.userId, data: JSON.stringify({ gridId: v.gridId, arrivedOn: v.arrivedOn, source: 'import' }) });
     migrantsByGrid.set(v.gridId, (migrantsByGrid.get(v.gridId) ?? 0) + 1);
   }
-  await tx.insertInto('persons').values(persons).execute();
-  await tx.insertInto('residences').values(residences).execute();
-  await tx.insertInto('collection_records').values(records).execute();
-  await tx.insertInto('person_events').values(events).execute();
-  for (const [gridId, n] of migrantsByGrid) {
-    await tx.insertInto('population_counters').values({ grid_id: gridId, migrants: n, houses: 0, rentals: 0, employers: 0 })
-      .onConflict((oc) => oc.column('grid_id').doUpdateSet({ migrants: sql`population_counters.migrants + ${n}` })).execute();
-    // Imported rows are entered (录入) by the importer; collection happened before the system.
-    await tx.insertInto('work_counters').values({ user_id: actor.userId, month: monthOf(now), grid_id: gridId, collected: 0, entered: n, passed: 0 })
-      .onConflict((oc) => oc.columns(['user_id', 'month']).doUpdateSet({ entered: sql`work_counters.entered + ${n}` })).execute();
-  }
+  await insertRows(tx, 'persons', persons);
+  await insertRows(tx, 'residences', residences);
+  await insertRows(tx, 'collection_records', records);
+  await insertRows(tx, 'person_events', events);
+  const counters = [...migrantsByGrid].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grid_id, migrants]) => ({ grid_id, migrants, houses: 0, rentals: 0, employers: 0 }));
+  await tx.insertInto('population_counters').values(counters)
+    .onConflict((oc) => oc.column('grid_id').doUpdateSet({ migrants: sql`population_counters.migrants + excluded.migrants` })).execute();
+  // Imported rows are entered (录入) by the importer; collection happened before the system. The
+  // importer's counter row keeps the grid it was first created with.
+  await tx.insertInto('work_counters').values({ user_id: actor.userId, month: monthOf(now), grid_id: counters[0]!.grid_id, collected: 0, entered: fresh.length, passed: 0 })
+    .onConflict((oc) => oc.columns(['user_id', 'month']).doUpdateSet({ entered: sql`work_counters.entered + ${fresh.length}` })).execute();
   await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'person.import', entity: 'person', ip: null, summary: { rows: fresh.length } });
   result.succeeded = fresh.length;
   return result;

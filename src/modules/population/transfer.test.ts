@@ -73,12 +73,20 @@ describe('import', () => {
       { ...good(8), 职业: 'x'.repeat(40_000) },
     ];
     const before = await persons();
+    const grid3 = (await t.db.selectFrom('org_units').select('id').where('name', '=', '蜀汉街社区第3网格').executeTakeFirstOrThrow()).id;
+    const liuguanId = (await t.db.selectFrom('users').select('id').where('username', '=', 'liuguan').executeTakeFirstOrThrow()).id;
+    const migrants = async () => (await pop(t.db).selectFrom('population_counters').select('migrants').where('grid_id', '=', grid3).executeTakeFirst())?.migrants ?? 0;
+    const entered = async () => Number((await pop(t.db).selectFrom('work_counters').select((eb) => eb.fn.sum<string>('entered').as('n')).where('user_id', '=', liuguanId).executeTakeFirst())?.n ?? 0);
+    const [migrantsBefore, enteredBefore] = [await migrants(), await entered()];
     const res = await upload(liuguan, '/api/v1/population/imports', await xlsx(IMPORT_HEADERS, rows.map(row)));
     expect(res.statusCode, res.body).toBe(202);
     await runPendingJobs(t.db);
     const job = (await liuguan.get(`/api/v1/jobs/${res.json().jobId}`)).json();
-    expect(job).toMatchObject({ status: 'done', processed: 8, succeeded: 2, failed: 6 });
+    expect(job).toMatchObject({ status: 'done', processed: 8, succeeded: 2, failed: 6, result: { rows: 8, skipped: 0, errors: 6 } });
     expect(await persons()).toBe(before + 2);
+    // The live counters move in the same transaction as the rows: the grid's migrants, the importer's entered (录入) records.
+    expect(await migrants()).toBe(migrantsBefore + 2);
+    expect(await entered()).toBe(enteredBefore + 2);
     const errors = sheetRows(await download(liuguan, job.errorFileUrl));
     expect(errors[0]!.slice(0, 3)).toEqual(['行号', '列', '原因']);
     const byRow = new Map(errors.slice(1).map((e) => [e[0], e]));

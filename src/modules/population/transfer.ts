@@ -12,7 +12,7 @@ import { MAX_GENERATED_BYTES, openFile, storeFile } from '../../platform/files/i
 import { readXlsxRows, streamXlsxExport, writeErrorFile, writeTemplate } from '../../platform/excel/index.js';
 import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, originName } from './dictionaries.js';
 import { checkDocument, idIndex, reveal } from './identity.js';
-import { IMPORT_COLUMNS, IMPORT_HEADERS, importChunk, type RowError } from './import.js';
+import { IMPORT_COLUMNS, IMPORT_HEADERS, gridIndex, prepareChunk, writeChunk, type ImportRow, type PreparedChunk, type RowError } from './import.js';
 import { populationPolicy } from './policy.js';
 import { pop } from './schema.js';
 import { todayOffice, unitName } from './common.js';
@@ -45,32 +45,45 @@ async function runImport(ctx: JobContext): Promise<void> {
   const params = job.params as { fileId: string };
   const actor = await actorOf(db, job.created_by!);
   const tree = await loadOrgTree(db);
+  const grids = gridIndex(tree);
   const policy = await populationPolicy(db);
   const cursor: ImportCursor = (job.cursor as ImportCursor | null) ?? { rows: 0, skipped: 0, errors: [] };
   const file = await openFile(db, params.fileId);
-  let chunk: { rowNumber: number; values: Record<string, string>; cellErrors?: { column: string; reason: string }[] }[] = [];
   let counts = { processed: job.processed, succeeded: job.succeeded, failed: job.failed };
+  const write = (prepared: PreparedChunk) => inTransaction(db, async (tx) => {
+    const r = await writeChunk(tx, actor, prepared, { version: policy.version });
+    cursor.rows += prepared.rows;
+    cursor.skipped += r.skipped;
+    cursor.errors.push(...r.errors);
+    counts = { processed: counts.processed + prepared.rows, succeeded: counts.succeeded + r.succeeded, failed: counts.failed + r.failed + r.skipped };
+    // Rows and progress commit together: a crash resumes after the last committed chunk.
+    await ctx.progressIn(tx, { ...counts, cursor });
+  });
+  // Two stages: while one chunk is written (database), the next is read, validated and sealed
+  // (this process). Chunks still commit one after another, in file order.
+  let writing: Promise<void> = Promise.resolve();
+  let chunk: ImportRow[] = [];
   const flush = async () => {
     if (chunk.length === 0) return;
-    const rows = chunk;
+    const prepared = prepareChunk(actor, tree, chunk, grids);
     chunk = [];
-    await inTransaction(db, async (tx) => {
-      const r = await importChunk(tx, actor, tree, rows, { version: policy.version, deadlineHours: policy.rules.reviewDeadlineHours });
-      cursor.rows += rows.length;
-      cursor.skipped += r.skipped;
-      cursor.errors.push(...r.errors);
-      counts = { processed: counts.processed + rows.length, succeeded: counts.succeeded + r.succeeded, failed: counts.failed + r.failed + r.skipped };
-      // Rows and progress commit together: a crash resumes after the last committed chunk.
-      await ctx.progressIn(tx, { ...counts, cursor });
-    });
+    await writing;
+    writing = write(prepared);
+    writing.catch(() => {}); // awaited at the next flush or at the end; this only keeps it from counting as unhandled meanwhile
   };
-  for await (const row of readXlsxRows(file.path, { expectedHeaders: IMPORT_HEADERS, skipRows: cursor.rows, requiredHeaders: ['证件号码', '姓名', '网格', '来本地日期'] })) {
-    // A cell the reader could not take (too long) fails its row: the row travels with the chunk so
-    // the count and the cursor stay in step with the rows read.
-    chunk.push({ rowNumber: row.rowNumber, values: row.values, cellErrors: row.errors });
-    if (chunk.length >= CHUNK) await flush();
+  try {
+    for await (const row of readXlsxRows(file.path, { expectedHeaders: IMPORT_HEADERS, skipRows: cursor.rows, requiredHeaders: ['证件号码', '姓名', '网格', '来本地日期'] })) {
+      // A cell the reader could not take (too long) fails its row: the row travels with the chunk so
+      // the count and the cursor stay in step with the rows read.
+      chunk.push({ rowNumber: row.rowNumber, values: row.values, cellErrors: row.errors });
+      if (chunk.length >= CHUNK) await flush();
+    }
+    await flush();
+  } finally {
+    // A file that turns out unreadable half-way still lets the chunk in flight settle before the job ends.
+    await writing.catch(() => {});
   }
-  await flush();
+  await writing;
   if (cursor.errors.length) {
     const buffer = await writeErrorFile(cursor.errors.map((e) => ({ rowNumber: e.rowNumber, column: e.column, reason: e.reason, original: e.original })));
     const stored = await storeFile(db, dataDirOf(ctx), { buffer, originalName: '导入错误清单.xlsx', createdBy: actor.userId, allowed: 'xlsx', maxBytes: MAX_GENERATED_BYTES });
