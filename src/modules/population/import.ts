@@ -119,6 +119,8 @@ export interface ImportRow { rowNumber: number; values: Record<string, string>; 
 export interface PreparedChunk {
   rows: number;
   failed: number;
+  /** Rows repeating a document of an earlier row of the same file. */
+  skipped: number;
   errors: RowError[];
   valid: (ValidRow & { document: ReturnType<typeof sealedDocument>; sealedPhone: ReturnType<typeof sealedPhone>; initials: string })[];
 }
@@ -127,9 +129,9 @@ export interface PreparedChunk {
  * Validates and seals one chunk (encryption, blind indexes, pinyin initials). Pure computation, so
  * the next chunk is prepared while the previous one is being written.
  */
-export function prepareChunk(actor: Actor, tree: OrgTree, rows: ImportRow[], grids = gridIndex(tree)): PreparedChunk {
+export function prepareChunk(actor: Actor, tree: OrgTree, rows: ImportRow[], grids = gridIndex(tree), seenInFile = new Set<string>()): PreparedChunk {
   const today = todayOffice();
-  const out: PreparedChunk = { rows: rows.length, failed: 0, errors: [], valid: [] };
+  const out: PreparedChunk = { rows: rows.length, failed: 0, skipped: 0, errors: [], valid: [] };
   for (const r of rows) {
     if (r.cellErrors?.length) {
       out.failed++;
@@ -138,44 +140,50 @@ export function prepareChunk(actor: Actor, tree: OrgTree, rows: ImportRow[], gri
     }
     const v = validateRow(r.rowNumber, r.values, { tree, grids, actor, today });
     if (Array.isArray(v)) { out.failed++; out.errors.push(...v); continue; }
-    out.valid.push({ ...v, document: sealedDocument(v.normalized), sealedPhone: sealedPhone(v.phone), initials: nameInitials(v.name) });
+    const document = sealedDocument(v.normalized);
+    if (document.id_hmac && seenInFile.has(document.id_hmac)) {
+      out.skipped++;
+      out.errors.push({ rowNumber: v.rowNumber, column: '证件号码', reason: '与本文件中前面的行重复' });
+      continue;
+    }
+    if (document.id_hmac) seenInFile.add(document.id_hmac);
+    out.valid.push({ ...v, document, sealedPhone: sealedPhone(v.phone), initials: nameInitials(v.name) });
   }
   return out;
 }
 
 export { gridIndex };
 
+/** A chunk's rows written, not yet counted: what the counters and the audit event need. */
+export interface InsertedChunk { result: ChunkResult; migrantsByGrid: Map<string, number>; at: Date }
+
 /**
- * Writes one prepared chunk in the caller's transaction: one statement per table (rows as column
- * arrays), one for each kind of counter. Rows whose document is already registered (active
+ * Writes one prepared chunk's new rows in the caller's transaction: one statement per table (rows
+ * as column arrays). Touches no shared row (counters, audit chain), so two chunks may be inserted
+ * at the same time on two connections. Rows whose document is already registered (active
  * anywhere, or left) are skipped — a returning person is registered through the form, where the
  * clerk sees the history — and reported as such.
  */
-export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, policy: { version: number }): Promise<ChunkResult> {
+export async function insertChunk(t: Tx, actor: Actor, chunk: PreparedChunk, policy: { version: number }): Promise<InsertedChunk> {
   const tx = popTx(t);
-  const result: ChunkResult = { succeeded: 0, failed: chunk.failed, skipped: 0, errors: [...chunk.errors] };
-  // Duplicates inside the chunk and against the registry.
+  const result: ChunkResult = { succeeded: 0, failed: chunk.failed, skipped: chunk.skipped, errors: [...chunk.errors] };
+  // Documents already in the registry (repeats inside the file were caught while preparing).
   const hmacs = chunk.valid.flatMap((v) => (v.document.id_hmac ? [v.document.id_hmac] : []));
   const known = new Set(hmacs.length ? (await tx.selectFrom('persons').select('id_hmac').where('id_hmac', 'in', hmacs).execute()).map((r) => r.id_hmac) : []);
-  const seen = new Set<string>();
   const fresh = chunk.valid.filter((v) => {
-    const hmac = v.document.id_hmac;
-    if (hmac && (known.has(hmac) || seen.has(hmac))) {
-      result.skipped++;
-      result.errors.push({ rowNumber: v.rowNumber, column: '证件号码', reason: known.has(hmac) ? '已登记，未重复导入' : '与本文件中前面的行重复' });
-      return false;
-    }
-    if (hmac) seen.add(hmac);
-    return true;
+    if (!v.document.id_hmac || !known.has(v.document.id_hmac)) return true;
+    result.skipped++;
+    result.errors.push({ rowNumber: v.rowNumber, column: '证件号码', reason: '已登记，未重复导入' });
+    return false;
   });
-  if (fresh.length === 0) return result;
+  const now = new Date();
+  const migrantsByGrid = new Map<string, number>();
+  if (fresh.length === 0) return { result, migrantsByGrid, at: now };
   // Houses named by address in the row's grid.
   const addresses = [...new Set(fresh.flatMap((v) => (v.address ? [v.address] : [])))];
   const houseRows = addresses.length ? await tx.selectFrom('houses').select(['id', 'grid_id', 'address']).where('address', 'in', addresses).where('status', '=', 'active').execute() : [];
   const houseOf = new Map(houseRows.map((h) => [`${h.grid_id}|${h.address}`, h.id]));
-  const now = new Date();
   const persons = [], residences = [], records = [], events = [];
-  const migrantsByGrid = new Map<string, number>();
   for (const v of fresh) {
     const id = uuidv7();
     const houseId = v.address ? houseOf.get(`${v.gridId}|${v.address}`) ?? null : null;
@@ -194,14 +202,25 @@ export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, poli
   await insertRows(tx, 'residences', residences);
   await insertRows(tx, 'collection_records', records);
   await insertRows(tx, 'person_events', events);
-  const counters = [...migrantsByGrid].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grid_id, migrants]) => ({ grid_id, migrants, houses: 0, rentals: 0, employers: 0 }));
+  result.succeeded = fresh.length;
+  return { result, migrantsByGrid, at: now };
+}
+
+/**
+ * Counts an inserted chunk: the grids' live counters and the importer's entered (录入) records in
+ * one statement each, and the audit event. Run after the previous chunk has committed, so chunks
+ * take the shared counter rows one after another.
+ */
+export async function countChunk(t: Tx, actor: Actor, inserted: InsertedChunk): Promise<void> {
+  const n = inserted.result.succeeded;
+  if (n === 0) return;
+  const tx = popTx(t);
+  const counters = [...inserted.migrantsByGrid].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grid_id, migrants]) => ({ grid_id, migrants, houses: 0, rentals: 0, employers: 0 }));
   await tx.insertInto('population_counters').values(counters)
     .onConflict((oc) => oc.column('grid_id').doUpdateSet({ migrants: sql`population_counters.migrants + excluded.migrants` })).execute();
   // Imported rows are entered (录入) by the importer; collection happened before the system. The
   // importer's counter row keeps the grid it was first created with.
-  await tx.insertInto('work_counters').values({ user_id: actor.userId, month: monthOf(now), grid_id: counters[0]!.grid_id, collected: 0, entered: fresh.length, passed: 0 })
-    .onConflict((oc) => oc.columns(['user_id', 'month']).doUpdateSet({ entered: sql`work_counters.entered + ${fresh.length}` })).execute();
-  await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'person.import', entity: 'person', ip: null, summary: { rows: fresh.length } });
-  result.succeeded = fresh.length;
-  return result;
+  await tx.insertInto('work_counters').values({ user_id: actor.userId, month: monthOf(inserted.at), grid_id: counters[0]!.grid_id, collected: 0, entered: n, passed: 0 })
+    .onConflict((oc) => oc.columns(['user_id', 'month']).doUpdateSet({ entered: sql`work_counters.entered + ${n}` })).execute();
+  await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'person.import', entity: 'person', ip: null, summary: { rows: n } });
 }

@@ -157,6 +157,19 @@ describe('import', () => {
     expect(await persons()).toBe(before + 3500);
   });
 
+  it('a document repeated far apart in one file (chunks written at the same time) is imported once, the repeat reported', async () => {
+    const rows = Array.from({ length: 2600 }, (_, i) => good(20_000 + i, '蜀汉街社区第4网格'));
+    rows[2400] = { ...rows[2400]!, 证件号码: rows[10]!.证件号码 };
+    const before = await persons();
+    const res = await upload(liuguan, '/api/v1/population/imports', await xlsx(IMPORT_HEADERS, rows.map(row)));
+    await runPendingJobs(t.db);
+    const job = (await liuguan.get(`/api/v1/jobs/${res.json().jobId}`)).json();
+    expect(job).toMatchObject({ status: 'done', processed: 2600, succeeded: 2599, failed: 1 });
+    expect(await persons()).toBe(before + 2599);
+    const errors = sheetRows(await download(liuguan, job.errorFileUrl));
+    expect(errors.slice(1).map((e) => [e[0], e[1], e[2]])).toEqual([['2402', '证件号码', '与本文件中前面的行重复']]);
+  });
+
   it('the template has the import headers and dropdowns for dictionary fields', async () => {
     const ws = await download(liuguan, '/api/v1/population/imports/template');
     expect(sheetRows(ws)[0]).toEqual(IMPORT_HEADERS);

@@ -12,7 +12,7 @@ import { MAX_GENERATED_BYTES, openFile, storeFile } from '../../platform/files/i
 import { readXlsxRows, streamXlsxExport, writeErrorFile, writeTemplate } from '../../platform/excel/index.js';
 import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, originName } from './dictionaries.js';
 import { checkDocument, idIndex, reveal } from './identity.js';
-import { IMPORT_COLUMNS, IMPORT_HEADERS, gridIndex, prepareChunk, writeChunk, type ImportRow, type PreparedChunk, type RowError } from './import.js';
+import { IMPORT_COLUMNS, IMPORT_HEADERS, countChunk, gridIndex, insertChunk, prepareChunk, type ImportRow, type PreparedChunk, type RowError } from './import.js';
 import { populationPolicy } from './policy.js';
 import { pop } from './schema.js';
 import { todayOffice, unitName } from './common.js';
@@ -26,6 +26,8 @@ export const IMPORT_JOB = 'population.import';
 export const EXPORT_JOB = 'population.export';
 export const COMPARE_JOB = 'population.compare';
 const CHUNK = 1000;
+/** Import chunks written at the same time (each on its own connection). */
+const WRITERS = 2;
 
 /** The job's creator as an actor: their scope and permissions as of now. */
 async function actorOf(db: Db, userId: string): Promise<Actor> {
@@ -50,26 +52,37 @@ async function runImport(ctx: JobContext): Promise<void> {
   const cursor: ImportCursor = (job.cursor as ImportCursor | null) ?? { rows: 0, skipped: 0, errors: [] };
   const file = await openFile(db, params.fileId);
   let counts = { processed: job.processed, succeeded: job.succeeded, failed: job.failed };
-  const write = (prepared: PreparedChunk) => inTransaction(db, async (tx) => {
-    const r = await writeChunk(tx, actor, prepared, { version: policy.version });
+  /**
+   * One chunk, in its own transaction: its rows are inserted while the previous chunk may still be
+   * writing (another connection); then it waits for that one to commit before it counts, audits and
+   * moves the cursor. So chunks commit in file order and a crash resumes after the last committed
+   * one; if the previous chunk failed, this one rolls back too.
+   */
+  const write = (prepared: PreparedChunk, previous: Promise<void>) => inTransaction(db, async (tx) => {
+    const inserted = await insertChunk(tx, actor, prepared, { version: policy.version });
+    await previous;
+    await countChunk(tx, actor, inserted);
+    const r = inserted.result;
     cursor.rows += prepared.rows;
     cursor.skipped += r.skipped;
     cursor.errors.push(...r.errors);
     counts = { processed: counts.processed + prepared.rows, succeeded: counts.succeeded + r.succeeded, failed: counts.failed + r.failed + r.skipped };
-    // Rows and progress commit together: a crash resumes after the last committed chunk.
     await ctx.progressIn(tx, { ...counts, cursor });
   });
-  // Two stages: while one chunk is written (database), the next is read, validated and sealed
-  // (this process). Chunks still commit one after another, in file order.
-  let writing: Promise<void> = Promise.resolve();
+  // Three stages overlap: reading, validating and sealing the next chunk (this process) while the
+  // two before it are written (the database, two connections).
+  const seenInFile = new Set<string>();
+  let last: Promise<void> = Promise.resolve();
+  const inFlight: Promise<void>[] = [];
   let chunk: ImportRow[] = [];
   const flush = async () => {
     if (chunk.length === 0) return;
-    const prepared = prepareChunk(actor, tree, chunk, grids);
+    const prepared = prepareChunk(actor, tree, chunk, grids, seenInFile);
     chunk = [];
-    await writing;
-    writing = write(prepared);
-    writing.catch(() => {}); // awaited at the next flush or at the end; this only keeps it from counting as unhandled meanwhile
+    if (inFlight.length >= WRITERS) await inFlight.shift();
+    last = write(prepared, last);
+    last.catch(() => {}); // awaited below or by the next chunk; this only keeps it from counting as unhandled meanwhile
+    inFlight.push(last);
   };
   try {
     for await (const row of readXlsxRows(file.path, { expectedHeaders: IMPORT_HEADERS, skipRows: cursor.rows, requiredHeaders: ['证件号码', '姓名', '网格', '来本地日期'] })) {
@@ -80,10 +93,10 @@ async function runImport(ctx: JobContext): Promise<void> {
     }
     await flush();
   } finally {
-    // A file that turns out unreadable half-way still lets the chunk in flight settle before the job ends.
-    await writing.catch(() => {});
+    // A file that turns out unreadable half-way still lets the chunks in flight settle before the job ends.
+    await Promise.allSettled(inFlight);
   }
-  await writing;
+  await last;
   if (cursor.errors.length) {
     const buffer = await writeErrorFile(cursor.errors.map((e) => ({ rowNumber: e.rowNumber, column: e.column, reason: e.reason, original: e.original })));
     const stored = await storeFile(db, dataDirOf(ctx), { buffer, originalName: '导入错误清单.xlsx', createdBy: actor.userId, allowed: 'xlsx', maxBytes: MAX_GENERATED_BYTES });
