@@ -68,6 +68,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await run('create index persons_recent_idx on persons (updated_at desc, id desc)');
   await run('create index persons_grid_recent_idx on persons (grid_id, updated_at desc, id desc)');
   await run('create index persons_name_idx on persons (name text_pattern_ops)');
+  // A grid worker's name search stays inside the grid.
+  await run('create index persons_grid_name_idx on persons (grid_id, name text_pattern_ops)');
   await run('create index persons_initials_idx on persons (name_initials text_pattern_ops)');
   await run('create index persons_name_birth_idx on persons (birth_date, name)');
   await run('create index persons_name_trgm_idx on persons using gin (name gin_trgm_ops)');

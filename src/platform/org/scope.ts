@@ -70,7 +70,10 @@ export function scopeFilter(
   return (eb) => {
     if (scope.all) return sql<SqlBool>`true`;
     const ors: Expression<SqlBool>[] = [];
-    if (scope.unitIds.size > 0) {
+    if (scope.unitIds.size === 1) {
+      // One unit (a grid worker's grid): a plain equality, which every plan handles best.
+      ors.push(sql<SqlBool>`${sql.ref(unitColumn)} = ${[...scope.unitIds][0]!}::uuid`);
+    } else if (scope.unitIds.size > 1) {
       ors.push(sql<SqlBool>`${sql.ref(unitColumn)} = any(${[...scope.unitIds]}::uuid[])`);
     }
     if (ownerColumn && scope.selfUserId) ors.push(sql<SqlBool>`${sql.ref(ownerColumn)} = ${scope.selfUserId}`);
