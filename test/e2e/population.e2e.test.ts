@@ -124,7 +124,7 @@ describe.skipIf(unavailable !== null)('population (M2) in the browser', () => {
       await expect.poll(() => page.locator(`.ant-tabs-tabpane-active [data-testid="record-row"][data-person="${name}"]`).count()).toBe(0);
 
       // … and is listed as passed.
-      await page.getByRole('tab', { name: '审核合格' }).click();
+      await page.getByRole('tab', { name: '已合格' }).click();
       await page.waitForURL(/tab=passed/);
       await page.locator('.ant-tabs-tabpane-active [data-testid="record-row"] [data-testid="review-status"][data-value="passed"]').first().waitFor();
       const passed = await findRecordRow(page, name);

@@ -51,6 +51,7 @@ export interface Client {
   csrf: string;
   get(url: string): Promise<LightMyRequestResponse>;
   post(url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  patch(url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
 export interface TestApp {
@@ -81,6 +82,10 @@ export async function testApp(opts: { demo?: boolean } = {}): Promise<TestApp> {
       get: (url) => app.inject({ method: 'GET', url, cookies: { jiedao_sid: cookie } }),
       post: (url, body, headers = {}) => app.inject({
         method: 'POST', url, cookies: { jiedao_sid: cookie }, headers: { 'x-csrf-token': csrf, ...headers },
+        ...(body === undefined ? {} : { payload: body as object }),
+      }),
+      patch: (url, body, headers = {}) => app.inject({
+        method: 'PATCH', url, cookies: { jiedao_sid: cookie }, headers: { 'x-csrf-token': csrf, ...headers },
         ...(body === undefined ? {} : { payload: body as object }),
       }),
     };

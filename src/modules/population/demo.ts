@@ -7,6 +7,7 @@ import { nameInitials, sealedDocument, sealedPhone } from './identity.js';
 import { isLate } from './persons.js';
 import { populationPolicy } from './policy.js';
 import { popTx, type PopTx } from './schema.js';
+import { seedDemoContacts } from './collection-points.js';
 import { ID_SPACE, generateRegistry, originOf, recomputeCounters, syntheticIdentity } from './synthetic.js';
 
 /**
@@ -30,6 +31,7 @@ export const DEMO_PERSONS = 3000;
 export async function seedPopulationDemo(db: Db): Promise<void> {
   await generateRegistry(db, { persons: DEMO_PERSONS, seed: DEMO_SEED, demo: true });
   await seedScenarios(db);
+  await seedDemoContacts(db);
 }
 
 /**

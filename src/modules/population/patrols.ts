@@ -6,7 +6,7 @@ import { recordAudit } from '../../platform/audit/service.js';
 import { forbidden, unprocessable } from '../../platform/http/errors.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
 import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
-import { addDays, daysBetween, notInFuture, todayOffice, unitName } from './common.js';
+import { addDays, daysBetween, notInFuture, officeDateOf, todayOffice, unitName } from './common.js';
 import { populationPolicy } from './policy.js';
 import { pop, popTx } from './schema.js';
 
@@ -77,23 +77,28 @@ export async function listPatrols(db: Db, actor: Actor, q: { level?: PatrolLevel
 export interface DuePatrol {
   level: PatrolLevel; targetUnitId: string; targetName: string | null; houseId: string | null; address: string | null;
   gridId: string | null; lastPatrolledOn: string | null; dueOn: string; overdue: boolean; overdueDays: number;
+  /** Never patrolled (从未巡查): due one interval after `since`. */
+  neverPatrolled: boolean;
+  /** When the target came into being (a house: its registration; a unit: valid from). */
+  since: string | null;
 }
 
 const unitsOfKind = (tree: OrgTree, kind: string, actor: Actor) =>
   [...tree.units.values()].filter((u) => u.kind === kind && u.valid_to === null && scopeCovers(actor.scope, u.id));
 
 /**
- * Patrols due at each level: a target never patrolled is due from its creation (the street's
- * first interval); `overdueOnly` keeps those past due. Counted in natural days.
+ * Patrols due at each level. A target never patrolled (从未巡查) is due one interval after it came
+ * into being (a house added today is due in 14 days, not overdue); `overdueOnly` keeps those past
+ * due. Overdue first (most overdue first), then by due date. Counted in natural days.
  */
 export async function duePatrols(db: Db, actor: Actor, q: { level?: PatrolLevel; overdueOnly?: boolean; gridId?: string }) {
   const tree = await loadOrgTree(db);
   const { rules } = await populationPolicy(db);
   const today = todayOffice();
   const items: DuePatrol[] = [];
-  const due = (level: PatrolLevel, last: string | null, since: string): Pick<DuePatrol, 'dueOn' | 'overdue' | 'overdueDays'> => {
+  const due = (level: PatrolLevel, last: string | null, since: string): Pick<DuePatrol, 'dueOn' | 'overdue' | 'overdueDays' | 'neverPatrolled' | 'since'> => {
     const dueOn = addDays(last ?? since, rules.patrolIntervalDays[level]);
-    return { dueOn, overdue: dueOn < today, overdueDays: Math.max(0, daysBetween(dueOn, today)) };
+    return { dueOn, overdue: dueOn < today, overdueDays: Math.max(0, daysBetween(dueOn, today)), neverPatrolled: last === null, since };
   };
   const p = pop(db);
   const lastByTarget = async (level: PatrolLevel, ids: string[]) => {
@@ -124,11 +129,11 @@ export async function duePatrols(db: Db, actor: Actor, q: { level?: PatrolLevel;
     ])).orderBy('houses.grid_id').limit(2000).execute();
     for (const h of rows) {
       const last = (h.last as string | null) ?? null;
-      const since = new Date(h.created_at).toISOString().slice(0, 10);
+      const since = officeDateOf(new Date(h.created_at));
       items.push({ level: 'grid', targetUnitId: h.grid_id, targetName: unitName(tree, h.grid_id), houseId: h.id, address: h.address, gridId: h.grid_id, lastPatrolledOn: last, ...due('grid', last, since) });
     }
   }
   const filtered = q.overdueOnly ? items.filter((i) => i.overdue) : items;
-  filtered.sort((a, b) => a.dueOn.localeCompare(b.dueOn));
+  filtered.sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueOn.localeCompare(b.dueOn) || (a.address ?? a.targetName ?? '').localeCompare(b.address ?? b.targetName ?? ''));
   return { items: filtered, total: filtered.length, intervals: rules.patrolIntervalDays, today };
 }

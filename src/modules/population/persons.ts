@@ -5,7 +5,7 @@ import { uuidv7 } from '../../platform/db/ids.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../platform/http/errors.js';
 import { isUniqueViolation } from '../../platform/db/unique.js';
-import { loadOrgTree } from '../../platform/org/tree.js';
+import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
 import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
 import { maskName } from '../../platform/crypto/personal.js';
 import { ETHNICITIES, EDUCATION, originName } from './dictionaries.js';
@@ -44,8 +44,27 @@ export interface RegisterInput {
   collectedAt?: string;
 }
 
-const dictionaryCheck = (value: string | undefined, dict: { code: string }[], path: string) => {
-  if (value !== undefined && !dict.some((d) => d.code === value)) {
+/**
+ * 409 ALREADY_REGISTERED. In the caller's scope the details name the grid and the person (each
+ * as a standard detail: `idNumber` → the grid's name, `gridId` → its id, `personId` → the person),
+ * and the message says 已在本网格登记 when it is the grid being registered into; outside the
+ * caller's scope nothing is named.
+ */
+export function alreadyRegistered(actor: Actor, tree: OrgTree, existing: { id: string; grid_id: string }, gridId: string) {
+  const named = scopeCovers(actor.scope, existing.grid_id) ? unitName(tree, existing.grid_id) : null;
+  if (!named) return conflict('ALREADY_REGISTERED', '此人已在其他网格登记居住，请联系流管站办理迁移。');
+  const own = existing.grid_id === gridId;
+  return conflict('ALREADY_REGISTERED',
+    own ? `此人已在本网格（${named}）登记居住，无需重复登记；信息有误请在人员详情中更正。` : `此人已在${named}登记居住，请办理迁入（迁移）而非重复登记。`,
+    [
+      { path: 'idNumber', code: 'ALREADY_REGISTERED', message: named },
+      { path: 'gridId', code: own ? 'SAME_GRID' : 'OTHER_GRID', message: existing.grid_id },
+      { path: 'personId', code: 'REGISTERED_PERSON', message: existing.id },
+    ]);
+}
+
+export const dictionaryCheck = (value: string | null | undefined, dict: { code: string }[], path: string) => {
+  if (value !== undefined && value !== null && !dict.some((d) => d.code === value)) {
     throw unprocessable('UNKNOWN_CODE', '代码不在国家标准字典中。', [{ path, code: 'UNKNOWN_CODE', message: '未知的字典代码' }]);
   }
 };
@@ -95,7 +114,14 @@ export async function requireHouseInGrid(tx: PopTx, houseId: string | undefined,
   }
 }
 
-async function requireEmployer(tx: PopTx, employerId: string | undefined): Promise<void> {
+/** 户籍地: any 6-digit GB/T 2260 code whose province (or prefecture) is known; county lists change. */
+export function originCheck(origin: string | null | undefined): void {
+  if (origin !== undefined && origin !== null && !(/^\d{6}$/.test(origin) && originName(origin))) {
+    throw unprocessable('UNKNOWN_CODE', '户籍地代码不是有效的行政区划代码。', [{ path: 'origin', code: 'UNKNOWN_CODE', message: '未知的行政区划代码' }]);
+  }
+}
+
+export async function requireEmployer(tx: PopTx, employerId: string | null | undefined): Promise<void> {
   if (!employerId) return;
   const e = await tx.selectFrom('employers').select('id').where('id', '=', employerId).executeTakeFirst();
   if (!e) throw unprocessable('UNKNOWN_EMPLOYER', '用工单位不存在。', [{ path: 'employerId', code: 'UNKNOWN_EMPLOYER', message: '未知的用工单位' }]);
@@ -144,10 +170,7 @@ export async function registerPerson(db: Db, actor: Actor, input: RegisterInput,
   }
   dictionaryCheck(input.ethnicity, ETHNICITIES, 'ethnicity');
   dictionaryCheck(input.education, EDUCATION, 'education');
-  // 户籍地: any 6-digit GB/T 2260 code whose province (or prefecture) is known; county lists change.
-  if (input.origin !== undefined && !(/^\d{6}$/.test(input.origin) && originName(input.origin))) {
-    throw unprocessable('UNKNOWN_CODE', '户籍地代码不是有效的行政区划代码。', [{ path: 'origin', code: 'UNKNOWN_CODE', message: '未知的行政区划代码' }]);
-  }
+  originCheck(input.origin);
   const phone = input.phone ? normalizePhone(input.phone) : null;
   const collectedAt = collectedAtOf(input);
   const { tree } = await requireGridInScope(db, actor, input.gridId);
@@ -160,11 +183,7 @@ export async function registerPerson(db: Db, actor: Actor, input: RegisterInput,
     const existing = doc.normalized
       ? await tx.selectFrom('persons').selectAll().where('id_hmac', '=', idIndex(doc.normalized)).forUpdate().executeTakeFirst()
       : undefined;
-    if (existing?.status === 'active') {
-      const named = scopeCovers(actor.scope, existing.grid_id) ? unitName(tree, existing.grid_id) : null;
-      throw conflict('ALREADY_REGISTERED', named ? `此人已在${named}登记居住，请办理迁入（迁移）而非重复登记。` : '此人已在其他网格登记居住，请联系流管站办理迁移。',
-        named ? [{ path: 'idNumber', code: 'ALREADY_REGISTERED', message: named }] : []);
-    }
+    if (existing?.status === 'active') throw alreadyRegistered(actor, tree, existing, input.gridId);
     if (existing && existing.name !== input.name && !input.correctionReason) {
       throw conflict('ID_NAME_MISMATCH', '该证件号码已登记的姓名与本次不一致；如确需更正，请填写更正原因。', [{ path: 'name', code: 'ID_NAME_MISMATCH', message: '姓名与已登记的不一致' }]);
     }

@@ -34,6 +34,10 @@ export const populationSection = z.strictObject({
   }),
   /** How many days of records a spot re-check (倒查) may pick from, looking back. */
   recheckLookbackDays: days,
+  /** 居住证 renewal: issued permits expiring within this many natural days are listed for renewal (续办). */
+  permitRenewalNoticeDays: days.default(30),
+  /** 责任书: letters whose term ends within this many natural days are listed as expiring. */
+  letterRenewalNoticeDays: days.default(30),
 });
 export type PopulationPolicy = z.infer<typeof populationSection>;
 
@@ -42,6 +46,8 @@ const streetDefaults: PopulationPolicy = {
   patrolIntervalDays: { street: 7, station: 14, grid: 14 },
   reward: { topN: 3, rankedLevel: 'grid_worker', collectedFen: 50, enteredFen: 100, passedFen: 150 },
   recheckLookbackDays: 90,
+  permitRenewalNoticeDays: 30,
+  letterRenewalNoticeDays: 30,
 };
 
 export function registerPopulationPolicy(): void {

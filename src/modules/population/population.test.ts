@@ -348,3 +348,138 @@ describe('policy', () => {
     expect(queue.items.find((r: { personId: string }) => r.personId === p.json().id).late).toBe(false);
   });
 });
+
+describe('review queue order and filters', () => {
+  type Rec = { id: string; personId: string; reportedAt: string; reviewedAt: string | null };
+  const queue = async (qs: string) => (await zhan.get(`/api/v1/population/records?${qs}`)).json() as { items: Rec[]; total: number };
+  const recordOf = async (personId: string) => (await queue(`personId=${personId}`)).items[0]!;
+
+  it('the queue runs reported records oldest first (24 h clock) and reviewed ones newest review first', async () => {
+    const people = [];
+    for (let i = 0; i < 3; i++) people.push((await register(wg, { name: `闻人序${i}` })).json());
+    const records = [];
+    for (const p of people) records.push(await recordOf(p.id));
+    // Reported: oldest report first.
+    const reported = (await queue('status=reported&pageSize=200')).items;
+    for (let i = 1; i < reported.length; i++) expect(reported[i - 1]!.reportedAt <= reported[i]!.reportedAt).toBe(true);
+    // Pass them in order: the last passed comes first.
+    for (const r of records) expect((await zhan.post(`/api/v1/population/records/${r.id}/review`, { decision: 'pass' })).statusCode).toBe(200);
+    const passed = (await queue('status=passed&pageSize=200')).items;
+    expect(passed.slice(0, 3).map((r) => r.id)).toEqual(records.map((r) => r.id).reverse());
+    for (let i = 1; i < passed.length; i++) expect(passed[i - 1]!.reviewedAt! >= passed[i]!.reviewedAt!).toBe(true);
+    // Returned likewise.
+    const more = [];
+    for (let i = 0; i < 2; i++) more.push(await recordOf((await register(wg, { name: `闻人退${i}` })).json().id));
+    for (const r of more) await zhan.post(`/api/v1/population/records/${r.id}/review`, { decision: 'return', reasons: '地址不完整' });
+    const returned = (await queue('status=returned&pageSize=200')).items;
+    expect(returned.slice(0, 2).map((r) => r.id)).toEqual(more.map((r) => r.id).reverse());
+  });
+
+  it('the queue filters by person, by name prefix and by grid; the name search is audited without the name', async () => {
+    const a = (await register(wg, { name: '闻人筛选' })).json();
+    await register(wg, { name: '端木筛选' });
+    const byPerson = await queue(`personId=${a.id}`);
+    expect(byPerson.items.map((r) => r.personId)).toEqual([a.id]);
+    const byName = await queue(`q=${encodeURIComponent('闻人筛')}&pageSize=200`);
+    expect(byName.items.length).toBe(1);
+    expect(byName.items[0]!.personId).toBe(a.id);
+    expect((await queue(`q=${encodeURIComponent('闻人筛')}&gridId=${shGrid2}`)).total).toBe(0);
+    expect((await queue(`q=${encodeURIComponent('闻人筛')}&gridId=${shGrid1}`)).total).toBe(1);
+    // A grid worker of another grid finds nothing; a malformed filter is 400.
+    expect((await wgXmq.get(`/api/v1/population/records?personId=${a.id}`)).json().total).toBe(0);
+    expect((await zhan.get('/api/v1/population/records?personId=x')).statusCode).toBe(400);
+    const audit = await t.db.selectFrom('audit_events').select('summary').where('action', '=', 'person.search').orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(JSON.stringify(audit.summary)).not.toContain('闻人');
+  });
+});
+
+describe('already registered: what the caller may see', () => {
+  it('in scope the 409 names the grid and the person in details; in the same grid it says 已在本网格登记', async () => {
+    const idNumber = nextResidentId();
+    const first = (await register(wg, { idNumber })).json();
+    const same = await register(wg, { idNumber });
+    expect(same.statusCode).toBe(409);
+    const e = errorOf(same);
+    expect(e.code).toBe('ALREADY_REGISTERED');
+    expect(e.message).toContain('已在本网格');
+    expect(e.details).toEqual([
+      { path: 'idNumber', code: 'ALREADY_REGISTERED', message: '蜀汉街社区第1网格' },
+      { path: 'gridId', code: 'SAME_GRID', message: shGrid1 },
+      { path: 'personId', code: 'REGISTERED_PERSON', message: first.id },
+    ]);
+    const other = errorOf(await register(zhan, { idNumber, gridId: shGrid2 }));
+    expect(other.message).not.toContain('本网格');
+    expect(other.details.find((d) => d.path === 'gridId')).toEqual({ path: 'gridId', code: 'OTHER_GRID', message: shGrid1 });
+    expect(other.details.find((d) => d.path === 'personId')?.message).toBe(first.id);
+  });
+});
+
+describe('person correction', () => {
+  const correct = (c: Client, id: string, body: Record<string, unknown>) => c.patch(`/api/v1/population/persons/${id}`, body);
+  const row = async (id: string) => pop(t.db).selectFrom('persons').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+  it('a correction changes the named fields, needs a reason, keeps the change in the history (ID and phone masked) and is audited', async () => {
+    const p = (await register(wg, { name: '赫连晓', phone: '13800001111', occupation: '厨师' })).json();
+    expect((await correct(wg, p.id, { name: '赫连晓东' })).statusCode).toBe(400);
+    expect((await correct(wg, p.id, { reason: '笔误' })).statusCode).toBe(400);
+    expect((await correct(wg, p.id, { reason: '笔误', nickname: 'x' })).statusCode).toBe(400);
+    expect(errorOf(await correct(wg, p.id, { reason: '笔误', name: '赫连晓', occupation: '厨师' })).code).toBe('NO_CHANGES');
+    expect(errorOf(await correct(wg, p.id, { reason: '笔误', ethnicity: '99x' })).code).toBe('UNKNOWN_CODE');
+    expect((await row(p.id)).version).toBe(p.version);
+    const res = await correct(wg, p.id, { reason: '采集时姓名、电话记错', name: '赫连晓东', phone: '13900002222', occupation: '厨师长', version: p.version });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ id: p.id, name: '赫连晓东', occupation: '厨师长', phoneMasked: '139****2222', correctedFields: ['name', 'occupation', 'phone'] });
+    expect(res.body).not.toContain('13900002222');
+    // A stale version is refused.
+    expect(errorOf(await correct(wg, p.id, { reason: '再改', occupation: '厨工', version: p.version })).code).toBe('VERSION_CONFLICT');
+    const event = await pop(t.db).selectFrom('person_events').selectAll().where('person_id', '=', p.id).where('kind', '=', 'corrected').executeTakeFirstOrThrow();
+    expect(event.data).toMatchObject({ fields: ['name', 'occupation', 'phone'], reason: '采集时姓名、电话记错', changes: { name: { from: '赫连晓', to: '赫连晓东' }, phone: { from: '138****1111', to: '139****2222' } } });
+    expect(JSON.stringify(event.data)).not.toMatch(/13800001111|13900002222/);
+    const detail = (await zhan.get(`/api/v1/population/persons/${p.id}`)).json();
+    expect(detail.events.find((e: { kind: string }) => e.kind === 'corrected')).toBeTruthy();
+    const audit = await t.db.selectFrom('audit_events').select(['summary', 'actor_id']).where('action', '=', 'person.correct').where('entity_id', '=', p.id).execute();
+    expect(audit).toHaveLength(1);
+    expect(JSON.stringify(audit[0]!.summary)).not.toMatch(/赫连|1390000/);
+    expect((await liuguan.get(`/api/v1/population/persons?name=${encodeURIComponent('赫连晓东')}`)).json().total).toBe(1);
+  });
+
+  it('an ID number correction needs correctionReason, is re-validated (GB 11643) and must not belong to another person', async () => {
+    const p = (await register(wg, { name: '公孙立' })).json();
+    const taken = nextResidentId();
+    await register(wg, { idNumber: taken, name: '公孙业' });
+    const fixed = residentId('510104', '19790312', 731);
+    const badCheck = fixed.slice(0, 17) + (fixed[17] === '0' ? '1' : '0');
+    const invalid = await correct(wg, p.id, { reason: '证件号录错', idNumber: badCheck, correctionReason: '核对身份证原件' });
+    expect(invalid.statusCode).toBe(422);
+    expect(errorOf(invalid)).toMatchObject({ code: 'INVALID_ID_NUMBER', details: [{ code: 'CHECKSUM' }] });
+    expect(errorOf(await correct(wg, p.id, { reason: '证件号录错', idNumber: fixed })).code).toBe('CORRECTION_REASON_REQUIRED');
+    const inUse = await correct(wg, p.id, { reason: '证件号录错', idNumber: taken, correctionReason: '核对身份证原件' });
+    expect(inUse.statusCode).toBe(409);
+    expect(errorOf(inUse).code).toBe('ID_NUMBER_IN_USE');
+    expect(inUse.body).not.toContain(taken);
+    expect((await row(p.id)).version).toBe(p.version);
+    const ok = await correct(wg, p.id, { reason: '证件号录错', idNumber: fixed, correctionReason: '核对身份证原件' });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ birthDate: '1979-03-12', gender: 'male', idNumberMasked: `510104********${fixed.slice(-4)}` });
+    expect(ok.body).not.toContain(fixed);
+    expect((await liuguan.get(`/api/v1/population/persons?idNumber=${fixed}`)).json().items.map((x: { id: string }) => x.id)).toEqual([p.id]);
+    const event = await pop(t.db).selectFrom('person_events').select('data').where('person_id', '=', p.id).where('kind', '=', 'corrected').executeTakeFirstOrThrow();
+    expect(JSON.stringify(event.data)).not.toContain(fixed);
+    expect(event.data).toMatchObject({ fields: expect.arrayContaining(['idNumber', 'birthDate']), correctionReason: '核对身份证原件' });
+  });
+
+  it('a correction is scoped (404 outside, 403 without person:write) and a house is corrected only within the grid', async () => {
+    const p = (await register(wg, {})).json();
+    expect((await correct(wgXmq, p.id, { reason: '核对', occupation: '保安' })).statusCode).toBe(404);
+    expect((await correct(police, p.id, { reason: '核对', occupation: '保安' })).statusCode).toBe(403);
+    const otherHouse = (await wgXmq.post('/api/v1/population/houses', { gridId: xmqGrid1, address: '洗面桥街 8 号', ownerName: '宇文涛', rental: true })).json();
+    expect(errorOf(await correct(wg, p.id, { reason: '房屋选错', houseId: otherHouse.id })).code).toBe('HOUSE_NOT_IN_GRID');
+    const house = (await wg.post('/api/v1/population/houses', { gridId: shGrid1, address: '蜀汉路 66 号 2 单元 301', ownerName: '尉迟明', rental: true })).json();
+    const res = await correct(wg, p.id, { reason: '房屋选错', houseId: house.id });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ houseId: house.id, gridId: shGrid1 });
+    const residence = await pop(t.db).selectFrom('residences').select(['house_id', 'grid_id']).where('person_id', '=', p.id).where('to_date', 'is', null).executeTakeFirstOrThrow();
+    expect(residence).toEqual({ house_id: house.id, grid_id: shGrid1 });
+    expect(await activeCount(shGrid1)).toBe(await liveMigrants(shGrid1));
+  });
+});

@@ -5,7 +5,7 @@ import { recordAudit } from '../../platform/audit/service.js';
 import { conflict, unprocessable } from '../../platform/http/errors.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { scopeFilter } from '../../platform/org/scope.js';
-import { addDays, bumpWork, monthOf, notInFuture, requireInScope, todayOffice, unitName } from './common.js';
+import { addDays, bumpWork, monthOf, notInFuture, officeDateOf, requireInScope, todayOffice, unitName } from './common.js';
 import { isLate } from './persons.js';
 import { populationPolicy } from './policy.js';
 import { pop, popTx } from './schema.js';
@@ -16,9 +16,22 @@ import { pop, popTx } from './schema.js';
  * (a returned record stays registered), and spot re-checks (倒查) whose non-correct results —
  * errors, concealment, omissions (错误、瞒报、漏报) — reach the street office and the police liaison.
  */
-export interface QueueQuery { status?: 'reported' | 'passed' | 'returned'; gridId?: string; late?: boolean; kind?: string; page: number; pageSize: number }
+export interface QueueQuery {
+  status?: 'reported' | 'passed' | 'returned'; gridId?: string; late?: boolean; kind?: string;
+  /** One person's records. */
+  personId?: string;
+  /** Name prefix (or pinyin initials prefix when all letters). */
+  q?: string;
+  page: number; pageSize: number;
+}
 
-export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery) {
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * The queue: records still to review run oldest first (the 24-hour clock); reviewed ones (passed,
+ * returned) newest review first. Also tells which period a spot re-check may sample.
+ */
+export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: string | null = null) {
   const tree = await loadOrgTree(db);
   const { rules } = await populationPolicy(db);
   let query = pop(db).selectFrom('collection_records as r')
@@ -30,12 +43,28 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery) {
   if (q.gridId) query = query.where('r.grid_id', '=', q.gridId);
   if (q.late !== undefined) query = query.where('r.late', '=', q.late);
   if (q.kind) query = query.where('r.kind', '=', q.kind as 'arrival');
+  if (q.personId) query = query.where('r.person_id', '=', q.personId);
+  if (q.q) {
+    const name = q.q.trim();
+    query = /^[a-zA-Z]+$/.test(name)
+      ? query.where('p.name_initials', 'like', `${name.toLowerCase()}%`)
+      : query.where('p.name', 'like', `${escapeLike(name)}%`);
+  }
+  const reviewed = q.status === 'passed' || q.status === 'returned';
+  const ordered = reviewed
+    ? query.orderBy('r.reviewed_at', (ob) => ob.desc().nullsLast()).orderBy('r.id', 'desc')
+    : query.orderBy('r.reported_at', 'asc').orderBy('r.id');
   const [rows, total] = await Promise.all([
-    query.select(['r.id', 'r.kind', 'r.person_id', 'r.house_id', 'r.grid_id', 'r.collected_at', 'r.reported_at', 'r.late', 'r.review_status', 'r.reviewed_at', 'r.return_reasons',
+    ordered.select(['r.id', 'r.kind', 'r.person_id', 'r.house_id', 'r.grid_id', 'r.collected_at', 'r.reported_at', 'r.late', 'r.review_status', 'r.reviewed_at', 'r.return_reasons',
       'p.name as person_name', 'p.id_masked', 'p.status as person_status', 'h.address', 'u.name as collector_name'])
-      .orderBy('r.reported_at', 'asc').orderBy('r.id').limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
+      .limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
     query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
+  if (q.q || q.personId) {
+    // Looking people up by name is a search: one audit event, without the searched values.
+    await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'person.search', entity: 'person', ip, summary: { kind: 'review_queue', filters: [q.q ? 'q' : null, q.personId ? 'personId' : null].filter(Boolean), results: rows.length } });
+  }
+  const recheckFrom = recheckLookbackStart(rules.recheckLookbackDays);
   return {
     items: rows.map((r) => ({
       id: r.id, kind: r.kind, personId: r.person_id, personName: r.person_name, idNumberMasked: r.id_masked, personStatus: r.person_status,
@@ -43,11 +72,17 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery) {
       collectedAt: r.collected_at, reportedAt: r.reported_at,
       reportingHours: Math.round(((new Date(r.reported_at).getTime() - new Date(r.collected_at).getTime()) / 3_600_000) * 10) / 10,
       late: r.late, reviewStatus: r.review_status, reviewedAt: r.reviewed_at, returnReasons: r.return_reasons,
+      recheckable: officeDateOf(new Date(r.collected_at)) >= recheckFrom,
     })),
     total: Number(total.n),
     deadlineHours: rules.reviewDeadlineHours,
+    recheckLookbackDays: rules.recheckLookbackDays,
+    recheckFrom,
   };
 }
+
+/** The first collection date a spot re-check may sample today (policy `recheckLookbackDays`). */
+export const recheckLookbackStart = (lookbackDays: number) => addDays(todayOffice(), -lookbackDays);
 
 /** Pass (审核合格) or return (退回, reasons required) a reported record. */
 export async function reviewRecord(db: Db, actor: Actor, recordId: string, input: { decision: 'pass' | 'return'; reasons?: string }, ip: string | null) {
@@ -97,9 +132,9 @@ export async function scheduleRecheck(db: Db, actor: Actor, input: { recordId: s
     const tx = popTx(t);
     const record = requireInScope(actor, await tx.selectFrom('collection_records').selectAll().where('id', '=', input.recordId).executeTakeFirst());
     if (input.scheduledOn < todayOffice()) throw unprocessable('PAST_DATE', '倒查日期不能早于今天。', [{ path: 'scheduledOn', code: 'PAST_DATE', message: '早于今天' }]);
-    const lookbackStart = addDays(todayOffice(), -rules.recheckLookbackDays);
-    if (new Date(record.collected_at).toISOString().slice(0, 10) < lookbackStart) {
-      throw unprocessable('RECORD_TOO_OLD', `只能倒查近 ${rules.recheckLookbackDays} 天内采集的记录。`, [{ path: 'recordId', code: 'RECORD_TOO_OLD', message: '超出倒查期限' }]);
+    const lookbackStart = recheckLookbackStart(rules.recheckLookbackDays);
+    if (officeDateOf(new Date(record.collected_at)) < lookbackStart) {
+      throw unprocessable('RECORD_TOO_OLD', `只能倒查近 ${rules.recheckLookbackDays} 天内（${lookbackStart} 起）采集的记录。`, [{ path: 'recordId', code: 'RECORD_TOO_OLD', message: '超出倒查期限' }]);
     }
     const id = uuidv7();
     await tx.insertInto('rechecks').values({
@@ -132,6 +167,7 @@ export async function recordRecheckResult(db: Db, actor: Actor, id: string, inpu
  */
 export async function listRechecks(db: Db, actor: Actor, q: { open?: boolean; problems?: boolean; gridId?: string; page: number; pageSize: number }) {
   const tree = await loadOrgTree(db);
+  const { rules } = await populationPolicy(db);
   let query = pop(db).selectFrom('rechecks as c').innerJoin('collection_records as r', 'r.id', 'c.record_id').leftJoin('persons as p', 'p.id', 'r.person_id')
     .where(scopeFilter(actor.scope, 'c.grid_id'));
   if (q.open !== undefined) query = query.where('c.result', q.open ? 'is' : 'is not', null);
@@ -148,6 +184,8 @@ export async function listRechecks(db: Db, actor: Actor, q: { open?: boolean; pr
       scheduledOn: r.scheduled_on, doneOn: r.done_on, result: r.result, notes: r.notes, policeAcknowledgedAt: r.police_ack_at,
     })),
     total: Number(total.n),
+    lookbackDays: rules.recheckLookbackDays,
+    lookbackFrom: recheckLookbackStart(rules.recheckLookbackDays),
   };
 }
 

@@ -5,6 +5,7 @@ import { isoDate, page, pageQuery, text, uuid } from '../../platform/http/schema
 import { ID_TYPES } from './identity.js';
 import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, ORIGINS } from './dictionaries.js';
 import * as persons from './persons.js';
+import * as correct from './correct.js';
 import * as houses from './houses.js';
 import * as moves from './moves.js';
 import * as review from './review.js';
@@ -13,6 +14,8 @@ import * as stats from './stats.js';
 import * as incidents from './incidents.js';
 import * as map from './map.js';
 import { transferRoutes } from './transfer-routes.js';
+import { permitRoutes } from './permits-routes.js';
+import { collectionPointRoutes } from './collection-points.js';
 
 /** HTTP routes of M2 (API.md "Population"); rules live in the services. */
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -70,6 +73,24 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
     config: { permission: 'person:read' },
     schema: { tags, params: z.strictObject({ id: uuid }), querystring: z.strictObject({ reveal: bool.optional() }) },
   }, async (req) => persons.getPerson(db(), req.actor!, req.params.id, { reveal: req.query.reveal ?? false }, req.ip));
+
+  // A correction (更正) of a registered person's fields: `reason` required; see correct.ts.
+  const optionalText = (max: number) => z.union([text(max), z.literal(''), z.null()]).optional();
+  const code = z.union([z.string().max(10), z.null()]).optional();
+  r.patch(`${P}/persons/:id`, {
+    config: { permission: 'person:write' },
+    schema: {
+      tags,
+      params: z.strictObject({ id: uuid }),
+      body: z.strictObject({
+        reason: text(200), version: z.number().int().min(1).optional(),
+        name: text(50).optional(), phone: z.union([z.string().max(30), z.null()]).optional(),
+        ethnicity: code, origin: code, education: code, occupation: optionalText(50),
+        employerId: uuid.nullable().optional(), houseId: uuid.nullable().optional(), arrivalReason: optionalText(200),
+        idNumber: idNumber.optional(), correctionReason: text(200).optional(),
+      }).refine((b) => Object.keys(b).some((k) => !['reason', 'version', 'correctionReason'].includes(k)), { message: '请至少更正一项内容' }),
+    },
+  }, async (req) => correct.correctPerson(db(), req.actor!, req.params.id, req.body, req.ip));
 
   r.post(`${P}/persons/:id/depart`, {
     config: { permission: 'person:write' },
@@ -155,10 +176,16 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
   // ------------------------------------------------------------------ review, re-checks, error reports
   r.get(`${P}/records`, {
     config: { permission: 'person:read' },
-    schema: { tags, querystring: z.strictObject({ status: z.enum(['reported', 'passed', 'returned']).optional(), gridId: uuid.optional(), late: bool.optional(), kind: z.enum(['arrival', 'departure', 'move', 'house']).optional(), ...pageQuery }) },
+    schema: {
+      tags,
+      querystring: z.strictObject({
+        status: z.enum(['reported', 'passed', 'returned']).optional(), gridId: uuid.optional(), late: bool.optional(), kind: z.enum(['arrival', 'departure', 'move', 'house']).optional(),
+        personId: uuid.optional(), q: z.string().trim().min(1).max(50).optional(), ...pageQuery,
+      }),
+    },
   }, async (req) => {
-    const res = await review.reviewQueue(db(), req.actor!, req.query);
-    return { ...page(res.items, res.total, req.query), deadlineHours: res.deadlineHours };
+    const res = await review.reviewQueue(db(), req.actor!, req.query, req.ip);
+    return { ...page(res.items, res.total, req.query), deadlineHours: res.deadlineHours, recheckLookbackDays: res.recheckLookbackDays, recheckFrom: res.recheckFrom };
   });
 
   r.post(`${P}/records/:id/review`, {
@@ -186,7 +213,7 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
     schema: { tags, querystring: z.strictObject({ open: bool.optional(), problems: bool.optional(), gridId: uuid.optional(), ...pageQuery }) },
   }, async (req) => {
     const res = await review.listRechecks(db(), req.actor!, req.query);
-    return page(res.items, res.total, req.query);
+    return { ...page(res.items, res.total, req.query), lookbackDays: res.lookbackDays, lookbackFrom: res.lookbackFrom };
   });
 
   r.post(`${P}/rechecks/:id/acknowledge`, {
@@ -267,4 +294,6 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
   }
 
   await transferRoutes(app);
+  await permitRoutes(app);
+  await collectionPointRoutes(app);
 }

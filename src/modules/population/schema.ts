@@ -71,12 +71,27 @@ export interface GridIncidentTable {
 }
 export interface GridIncidentActionTable { id: string; incident_id: string; action: string; note: string | null; actor_id: string; at: Ts }
 export interface GridMapTable { id: string; geojson: Json<unknown>; uploaded_by: string | null; uploaded_at: Ts; note: string | null }
+/** 居住证 / 暂住证 applications and their dated steps (see migration-permits.ts). */
+export interface ResidencePermitTable {
+  id: string; person_id: string; kind: 'residence_permit' | 'temporary_permit'; applied_on: DateCol;
+  status: 'applied' | 'accepted' | 'issued' | 'refused'; accepted_on: DateCol | null; issued_on: DateCol | null; valid_until: DateCol | null;
+  card_no_hmac: string | null; card_no_enc: string | null; card_no_masked: string | null; refused_on: DateCol | null; refused_reason: string | null;
+  renews_id: string | null; note: string | null; created_by: string; created_at: Ts; updated_at: Ts;
+}
+export interface ResidencePermitActionTable { id: string; permit_id: string; action: 'apply' | 'accept' | 'issue' | 'refuse'; on_date: DateCol; actor_id: string; at: Ts; data: Json<Record<string, unknown>> }
+/** 责任书 signed by a landlord (house) or an employer. */
+export interface ResponsibilityLetterTable {
+  id: string; party_kind: 'landlord' | 'employer'; house_id: string | null; employer_id: string | null; grid_id: string; party_name: string;
+  signed_on: DateCol; term_from: DateCol; term_to: DateCol; note: string | null; ended_on: DateCol | null; end_reason: string | null;
+  ended_by: string | null; renews_id: string | null; created_by: string; created_at: Ts;
+}
 
 export type PopulationTables = {
   persons: PersonTable; residences: ResidenceTable; houses: HouseTable; tenancies: TenancyTable; employers: EmployerTable;
   person_events: PersonEventTable; collection_records: CollectionRecordTable; collection_reviews: CollectionReviewTable;
   work_counters: WorkCounterTable; population_counters: PopulationCounterTable; moves: MoveTable; patrols: PatrolTable;
   rechecks: RecheckTable; grid_incidents: GridIncidentTable; grid_incident_actions: GridIncidentActionTable; grid_maps: GridMapTable;
+  residence_permits: ResidencePermitTable; residence_permit_actions: ResidencePermitActionTable; responsibility_letters: ResponsibilityLetterTable;
 };
 export type PopDb = Kysely<DB & PopulationTables>;
 export type PopTx = Transaction<DB & PopulationTables>;

@@ -140,3 +140,45 @@ describe('grid map', () => {
     void admin;
   });
 });
+
+describe('never-patrolled rental houses', () => {
+  it('a rental house never patrolled is due one interval after it was added (从未巡查), not overdue at once; overdue ones come first', async () => {
+    const fresh = await newRental();
+    const old = await newRental();
+    const patrolledLongAgo = await newRental();
+    // Registered 20 days ago and never patrolled: due 6 days ago.
+    await t.db.updateTable('houses' as never).set({ created_at: new Date(Date.parse(`${daysAgo(20)}T04:00:00Z`)) } as never).where('id' as never, '=', old.id).execute();
+    await wg.post('/api/v1/population/patrols', { level: 'grid', targetUnitId: shGrid1, houseId: patrolledLongAgo.id, patrolledOn: daysAgo(20), checked: '登记情况', findings: '无异常' });
+    const due = (await wg.get('/api/v1/population/patrols/due?level=grid')).json();
+    const find = (id: string) => due.items.findIndex((i: { houseId: string }) => i.houseId === id);
+    expect(due.items[find(fresh.id)]).toMatchObject({ neverPatrolled: true, lastPatrolledOn: null, since: officeToday(), dueOn: daysAgo(-14), overdue: false, overdueDays: 0 });
+    expect(due.items[find(old.id)]).toMatchObject({ neverPatrolled: true, since: daysAgo(20), dueOn: daysAgo(6), overdue: true, overdueDays: 6 });
+    expect(due.items[find(patrolledLongAgo.id)]).toMatchObject({ neverPatrolled: false, lastPatrolledOn: daysAgo(20), dueOn: daysAgo(6), overdue: true, overdueDays: 6 });
+    // Overdue first, then by due date.
+    const flags = due.items.map((i: { overdue: boolean }) => i.overdue);
+    expect(flags.indexOf(false) === -1 || flags.lastIndexOf(true) < flags.indexOf(false)).toBe(true);
+    expect(find(old.id)).toBeLessThan(find(fresh.id));
+    const overdueOnly = (await wg.get('/api/v1/population/patrols/due?level=grid&overdueOnly=true')).json();
+    expect(overdueOnly.items.some((i: { houseId: string }) => i.houseId === fresh.id)).toBe(false);
+    expect(overdueOnly.items.some((i: { houseId: string }) => i.houseId === old.id)).toBe(true);
+  });
+});
+
+describe('re-check lookback', () => {
+  it('the queue tells which period a re-check samples (policy recheckLookbackDays); an older record is not re-checkable', async () => {
+    const recent = (await wg.post('/api/v1/population/persons', { idNumber: nextResidentId(), name: '令狐安', gridId: shGrid1, arrivedOn: daysAgo(3) })).json();
+    const oldOne = (await wg.post('/api/v1/population/persons', {
+      idNumber: nextResidentId(), name: '令狐旧', gridId: shGrid1, arrivedOn: daysAgo(120), collectedAt: new Date(Date.parse(`${daysAgo(100)}T04:00:00Z`)).toISOString(),
+    })).json();
+    const queue = (await zhan.get('/api/v1/population/records?status=reported&pageSize=200')).json();
+    expect(queue).toMatchObject({ recheckLookbackDays: 90, recheckFrom: daysAgo(90) });
+    const rec = (id: string) => queue.items.find((r: { personId: string }) => r.personId === id);
+    expect(rec(recent.id).recheckable).toBe(true);
+    expect(rec(oldOne.id).recheckable).toBe(false);
+    const tooOld = await zhan.post('/api/v1/population/rechecks', { recordId: rec(oldOne.id).id, scheduledOn: officeToday() });
+    expect(errorOf(tooOld).code).toBe('RECORD_TOO_OLD');
+    expect(errorOf(tooOld).message).toContain(daysAgo(90));
+    const rechecks = (await zhan.get('/api/v1/population/rechecks')).json();
+    expect(rechecks).toMatchObject({ lookbackDays: 90, lookbackFrom: daysAgo(90) });
+  });
+});

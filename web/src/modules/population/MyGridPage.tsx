@@ -11,7 +11,7 @@ import { useI18n } from '../../app/i18n';
 import { fmtDate, fmtDateTime, officeToday } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { popPath, useMyGrids, type DueResponse, type Move, type RecordsPage, type ReviewRecord, type WorkCounter } from './api';
-import { HouseModal, KindLabel, monthDayjs, PatrolModal, thisMonth, type PatrolTarget } from './components';
+import { DueStatusTag, HouseModal, KindLabel, monthDayjs, PatrolModal, thisMonth, type PatrolTarget } from './components';
 import './population.css';
 
 /** 我的网格 — the grid worker's phone home: this month's counters, rentals due for patrol, returns, moves out. */
@@ -164,8 +164,12 @@ export default function MyGridPage() {
                   title={d.address}
                   description={
                     <Space size={[8, 2]} wrap>
-                      <span>{d.lastPatrolledOn ? t('pop.patrol.last', { date: fmtDate(d.lastPatrolledOn) }) : t('pop.patrol.never')}</span>
-                      {d.overdue ? <Tag color="red">{t('pop.patrol.overdueDays', { n: d.overdueDays })}</Tag> : <Tag>{t('pop.patrol.dueOn', { date: fmtDate(d.dueOn) })}</Tag>}
+                      {d.neverPatrolled ? (
+                        d.since && <span>{t('pop.patrol.since', { date: fmtDate(d.since) })}</span>
+                      ) : (
+                        <span>{t('pop.patrol.last', { date: fmtDate(d.lastPatrolledOn) })}</span>
+                      )}
+                      {d.neverPatrolled || d.overdue ? <DueStatusTag d={d} /> : <Tag>{t('pop.patrol.dueOn', { date: fmtDate(d.dueOn) })}</Tag>}
                     </Space>
                   }
                 />

@@ -11,7 +11,7 @@ import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { popPath, type DuePatrol, type DueResponse, type Patrol, type PatrolLevel } from './api';
-import { PatrolModal, type PatrolTarget } from './components';
+import { DueStatusTag, PatrolModal, type PatrolTarget } from './components';
 import './population.css';
 
 const LEVELS: PatrolLevel[] = ['street', 'station', 'grid'];
@@ -148,12 +148,28 @@ export default function PatrolsPage() {
                       r.targetName
                     ),
                 },
-                { title: t('pop.patrol.lastOn'), dataIndex: 'lastPatrolledOn', render: (v: string | null) => (v ? fmtDate(v) : <Typography.Text type="secondary">{t('pop.patrol.never')}</Typography.Text>) },
+                {
+                  title: t('pop.patrol.lastOn'),
+                  dataIndex: 'lastPatrolledOn',
+                  render: (v: string | null, r) =>
+                    v ? (
+                      fmtDate(v)
+                    ) : (
+                      <Space direction="vertical" size={0}>
+                        <Typography.Text type="secondary">{t('pop.patrol.never')}</Typography.Text>
+                        {r.since && (
+                          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                            {t('pop.patrol.since', { date: fmtDate(r.since) })}
+                          </Typography.Text>
+                        )}
+                      </Space>
+                    ),
+                },
                 { title: t('pop.patrol.dueOnLabel'), dataIndex: 'dueOn', render: (v: string) => fmtDate(v) },
                 {
                   title: t('pop.patrol.status'),
                   key: 's',
-                  render: (_, r) => (r.overdue ? <Tag color="red">{t('pop.patrol.overdueDays', { n: r.overdueDays })}</Tag> : <Tag color="green">{t('pop.patrol.onTime')}</Tag>),
+                  render: (_, r) => <DueStatusTag d={r} />,
                 },
                 {
                   title: t('common.actions'),

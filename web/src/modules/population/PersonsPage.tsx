@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Alert, Button, Card, Col, Empty, Form, Input, List, Pagination, Row, Select, Space, Switch, Table, Typography } from 'antd';
 import { EyeOutlined, LogoutOutlined, SearchOutlined } from '@ant-design/icons';
@@ -220,6 +220,11 @@ export default function PersonsPage() {
                     >
                       {t('pop.depart.button')}
                     </Typography.Link>
+                  )}
+                  {p.status === 'active' && can('permit:write') && (
+                    <Link to={`/population/permits?apply=${p.id}`} onClick={(e) => e.stopPropagation()} data-testid="person-row-permit">
+                      {t('pop.permit.applyButton')}
+                    </Link>
                   )}
                 </Space>
               ),

@@ -133,11 +133,14 @@ export default function RegisterPage() {
     onError: (e, v) => {
       setCandidates(null);
       if (isApiError(e) && e.code === 'ALREADY_REGISTERED') {
-        // The server names the grid when the caller may see it; the same grid means: nothing to move.
+        // In the caller's scope the server names the grid and the person (details gridId / personId);
+        // the same grid means: nothing to move — open that person instead.
+        const detail = (path: string) => e.details.find((d) => d.path === path);
         const named = e.details.find((d) => d.code === 'ALREADY_REGISTERED')?.message;
         const gridName = grids.find((g) => g.id === v.gridId)?.name;
+        const ownGrid = detail('gridId') ? detail('gridId')!.message === v.gridId : !!named && named === gridName;
         const same = lastCandidates.find((c) => c.reason === 'same_document');
-        setAlready({ message: e.message, values: v, ownGrid: !!named && named === gridName, personId: same?.id ?? null });
+        setAlready({ message: e.message, values: v, ownGrid, personId: detail('personId')?.message ?? same?.id ?? null });
         return;
       }
       if (isApiError(e) && e.code === 'ID_NAME_MISMATCH') {
@@ -562,7 +565,17 @@ export default function RegisterPage() {
               {already?.ownGrid ? t('common.close') : t('common.cancel')}
             </Button>
             {already?.personId && (
-              <Button size={size} block={isMobile} onClick={() => setViewPerson(already.personId)} data-testid="already-view">
+              <Button
+                size={size}
+                block={isMobile}
+                type={already.ownGrid ? 'primary' : 'default'}
+                onClick={() => {
+                  setViewPerson(already.personId);
+                  // In one's own grid there is nothing else to do here: the person's detail (更正, 离开) takes over.
+                  if (already.ownGrid) setAlready(null);
+                }}
+                data-testid="already-view"
+              >
                 {t('pop.already.view')}
               </Button>
             )}

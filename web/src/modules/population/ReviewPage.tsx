@@ -1,11 +1,10 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Dayjs } from 'dayjs';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, type ButtonProps, Card, Form, Input, List, Modal, Radio, Select, Space, Switch, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
 import { CheckOutlined, ClockCircleOutlined, RollbackOutlined } from '@ant-design/icons';
 import { api } from '../../app/api/client';
-import type { Page } from '../../app/api/types';
 import { LoadError, useShowError } from '../../app/api/errors';
 import { useFormMutation } from '../../app/api/useFormMutation';
 import { useAuth } from '../../app/auth/AuthContext';
@@ -14,7 +13,7 @@ import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, fmtDateTime, officeToday, toDateStr } from '../../app/ui/format';
 import { notifier } from '../../app/ui/notify';
 import { useIsMobile } from '../../app/ui/useIsMobile';
-import { popPath, RECHECK_RESULTS, useMyGrids, type Recheck, type RecheckResult, type RecordKind, type RecordsPage, type ReviewRecord, type ReviewStatus } from './api';
+import { popPath, RECHECK_RESULTS, useMyGrids, type Recheck, type RecheckResult, type RechecksPage, type RecordKind, type RecordsPage, type ReviewRecord, type ReviewStatus } from './api';
 import { DateInput, groupGrids, KindLabel, notFuture, notPast, PersonDrawer, ReviewTag } from './components';
 import './population.css';
 
@@ -60,14 +59,17 @@ function RecordsTab({ status, params, set }: { status: ReviewStatus; params: URL
   const gridId = params.get('gridId') ?? undefined;
   const late = params.get('late') === '1' ? true : undefined;
   const kind = (params.get('kind') ?? undefined) as RecordKind | undefined;
+  const q = params.get('q') ?? undefined;
+  const [qInput, setQInput] = useState(q ?? '');
+  useEffect(() => setQInput(q ?? ''), [q]);
   const [selected, setSelected] = useState<string[]>([]);
   const [returning, setReturning] = useState<ReviewRecord[] | null>(null);
   const [recheck, setRecheck] = useState<ReviewRecord | null>(null);
   const [person, setPerson] = useState<string | null>(null);
 
   const list = useQuery({
-    queryKey: ['population', 'records', status, gridId, late, kind, page],
-    queryFn: ({ signal }) => api.get<RecordsPage>(popPath('/records'), { status, gridId, late, kind, page, pageSize: PAGE_SIZE }, signal),
+    queryKey: ['population', 'records', status, gridId, late, kind, q, page],
+    queryFn: ({ signal }) => api.get<RecordsPage>(popPath('/records'), { status, gridId, late, kind, q, page, pageSize: PAGE_SIZE }, signal),
     placeholderData: keepPreviousData,
   });
   const deadline = list.data?.deadlineHours ?? 24;
@@ -120,15 +122,33 @@ function RecordsTab({ status, params, set }: { status: ReviewStatus; params: URL
         </Button>
       </Space>
     ) : status === 'passed' && can('recheck:write') ? (
-      <Button size="small" onClick={() => setRecheck(r)} data-testid="record-recheck">
-        {t('pop.recheck.schedule')}
-      </Button>
+      r.recheckable === false ? (
+        <Tooltip title={t('pop.recheck.tooOld', { days: list.data?.recheckLookbackDays ?? '' })}>
+          <Button size="small" disabled data-testid="record-recheck">
+            {t('pop.recheck.schedule')}
+          </Button>
+        </Tooltip>
+      ) : (
+        <Button size="small" onClick={() => setRecheck(r)} data-testid="record-recheck">
+          {t('pop.recheck.schedule')}
+        </Button>
+      )
     ) : null;
 
   const items = list.data?.items ?? [];
   return (
     <Space direction="vertical" size={12} style={{ width: '100%' }}>
       <Space wrap>
+        <Input.Search
+          allowClear
+          placeholder={t('pop.review.searchName')}
+          style={{ width: 200 }}
+          value={qInput}
+          onChange={(e) => setQInput(e.target.value)}
+          onSearch={(v) => set({ q: v.trim() || null, page: null })}
+          autoComplete="off"
+          data-testid="records-q"
+        />
         {grids.length > 1 && (
           <Select allowClear showSearch optionFilterProp="label" placeholder={t('pop.grid')} style={{ minWidth: 200 }} value={gridId} onChange={(v) => set({ gridId: v ?? null, page: null })} options={groupGrids(grids)} />
         )}
@@ -150,7 +170,16 @@ function RecordsTab({ status, params, set }: { status: ReviewStatus; params: URL
           </Button>
         )}
       </Space>
-      {status === 'reported' && <Alert type="info" showIcon message={t('pop.review.deadlineHint', { deadline })} />}
+      {status === 'reported' ? (
+        <Alert type="info" showIcon message={t('pop.review.deadlineHint', { deadline })} description={t('pop.review.orderReported', { deadline })} />
+      ) : (
+        <Typography.Text type="secondary" data-testid="records-order">
+          {t('pop.review.orderReviewed')}
+          {status === 'passed' && can('recheck:write') && list.data?.recheckFrom
+            ? ` ${t('pop.recheck.period', { days: list.data.recheckLookbackDays ?? '', from: fmtDate(list.data.recheckFrom) })}`
+            : ''}
+        </Typography.Text>
+      )}
       {list.error ? (
         <LoadError error={list.error} onRetry={() => void list.refetch()} />
       ) : isMobile ? (
@@ -215,7 +244,7 @@ function RecordsTab({ status, params, set }: { status: ReviewStatus; params: URL
         />
       )}
       <ReturnModal records={returning} onClose={() => setReturning(null)} />
-      <ScheduleRecheckModal record={recheck} onClose={() => setRecheck(null)} />
+      <ScheduleRecheckModal record={recheck} period={list.data?.recheckFrom ? { days: list.data.recheckLookbackDays ?? 0, from: list.data.recheckFrom } : null} onClose={() => setRecheck(null)} />
       <PersonDrawer id={person} onClose={() => setPerson(null)} />
     </Space>
   );
@@ -269,7 +298,7 @@ function ReturnModal({ records, onClose }: { records: ReviewRecord[] | null; onC
   );
 }
 
-function ScheduleRecheckModal({ record, onClose }: { record: ReviewRecord | null; onClose: () => void }) {
+function ScheduleRecheckModal({ record, period, onClose }: { record: ReviewRecord | null; period: { days: number; from: string } | null; onClose: () => void }) {
   const { t } = useI18n();
   const [form] = Form.useForm<{ scheduledOn: Dayjs }>();
   const save = useFormMutation(form, {
@@ -290,7 +319,19 @@ function ScheduleRecheckModal({ record, onClose }: { record: ReviewRecord | null
       destroyOnHidden
     >
       <Form form={form} layout="vertical" preserve={false} initialValues={{ scheduledOn: officeToday() }} onFinish={(v) => save.mutate(v)}>
-        <Alert type="info" showIcon style={{ marginBottom: 12 }} message={`${record?.personName ?? record?.address ?? ''} · ${record?.gridName ?? ''}`} description={t('pop.recheck.hint')} />
+        <Alert
+          type="info"
+          showIcon
+          style={{ marginBottom: 12 }}
+          message={`${record?.personName ?? record?.address ?? ''} · ${record?.gridName ?? ''}`}
+          description={
+            <>
+              <div>{t('pop.recheck.hint')}</div>
+              {record && <div>{t('pop.record.collectedAt')}{t('pop.colon')}{fmtDateTime(record.collectedAt)}</div>}
+              {period && <div data-testid="recheck-period">{t('pop.recheck.period', { days: period.days, from: fmtDate(period.from) })}</div>}
+            </>
+          }
+        />
         <Form.Item name="scheduledOn" label={t('pop.recheck.scheduledOn')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.recheck.scheduledOn') }) }]}>
           <DateInput disabledDate={notPast} />
         </Form.Item>
@@ -314,7 +355,7 @@ function RechecksTab({ params, set }: { params: URLSearchParams; set: (p: Record
   const [recording, setRecording] = useState<Recheck | null>(null);
   const list = useQuery({
     queryKey: ['population', 'rechecks', open, page],
-    queryFn: ({ signal }) => api.get<Page<Recheck>>(popPath('/rechecks'), { open: open ? true : undefined, page, pageSize: PAGE_SIZE }, signal),
+    queryFn: ({ signal }) => api.get<RechecksPage>(popPath('/rechecks'), { open: open ? true : undefined, page, pageSize: PAGE_SIZE }, signal),
     placeholderData: keepPreviousData,
   });
   return (
@@ -325,6 +366,11 @@ function RechecksTab({ params, set }: { params: URLSearchParams; set: (p: Record
           <Radio.Button value="0">{t('pop.recheck.filterAll')}</Radio.Button>
         </Radio.Group>
         <Typography.Text type="secondary">{t('pop.recheck.howTo')}</Typography.Text>
+        {list.data?.lookbackFrom && (
+          <Typography.Text type="secondary" data-testid="rechecks-period">
+            {t('pop.recheck.period', { days: list.data.lookbackDays ?? '', from: fmtDate(list.data.lookbackFrom) })}
+          </Typography.Text>
+        )}
       </Space>
       {list.error ? (
         <LoadError error={list.error} onRetry={() => void list.refetch()} />

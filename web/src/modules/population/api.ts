@@ -157,9 +157,34 @@ export interface ReviewRecord {
   reviewStatus: ReviewStatus;
   reviewedAt: string | null;
   returnReasons: string | null;
+  /** Collected within the re-check period (policy recheckLookbackDays). */
+  recheckable?: boolean;
 }
 export interface RecordsPage extends Page<ReviewRecord> {
   deadlineHours: number;
+  recheckLookbackDays?: number;
+  recheckFrom?: string;
+}
+export interface RechecksPage extends Page<Recheck> {
+  lookbackDays?: number;
+  lookbackFrom?: string;
+}
+
+/** PATCH /persons/:id — a correction (更正): `reason` and only the fields to change. */
+export interface PersonCorrection {
+  reason: string;
+  version?: number;
+  name?: string;
+  phone?: string | null;
+  ethnicity?: string | null;
+  origin?: string | null;
+  education?: string | null;
+  occupation?: string | null;
+  employerId?: string | null;
+  houseId?: string | null;
+  arrivalReason?: string | null;
+  idNumber?: string;
+  correctionReason?: string;
 }
 
 export type RecheckResult = 'correct' | 'error' | 'concealment' | 'omission';
@@ -190,6 +215,9 @@ export interface DuePatrol {
   dueOn: string;
   overdue: boolean;
   overdueDays: number;
+  /** Never patrolled (从未巡查): due one interval after `since`. */
+  neverPatrolled?: boolean;
+  since?: string | null;
 }
 export interface DueResponse {
   items: DuePatrol[];
@@ -370,3 +398,94 @@ export function useOrgIndexFlat(): Map<string, OrgNode> {
 }
 
 export const yuan = (fen: number) => (fen / 100).toFixed(2);
+
+// ------------------------------------------------------------------ residence permits (居住证申领) and responsibility letters (责任书)
+
+export type PermitKind = 'residence_permit' | 'temporary_permit';
+export type PermitStatus = 'applied' | 'accepted' | 'issued' | 'refused';
+export const PERMIT_KINDS: PermitKind[] = ['residence_permit', 'temporary_permit'];
+export const PERMIT_STATUSES: PermitStatus[] = ['applied', 'accepted', 'issued', 'refused'];
+export interface Permit {
+  id: string;
+  personId: string;
+  personName: string;
+  idNumberMasked: string | null;
+  personStatus: PersonStatus;
+  gridId: string;
+  gridName: string | null;
+  kind: PermitKind;
+  status: PermitStatus;
+  appliedOn: string;
+  acceptedOn: string | null;
+  issuedOn: string | null;
+  validUntil: string | null;
+  cardNumberMasked: string | null;
+  /** Only with ?reveal=true (person:reveal). */
+  cardNumber?: string | null;
+  refusedOn: string | null;
+  refusedReason: string | null;
+  renewsId: string | null;
+  renewedById: string | null;
+  note: string | null;
+  daysLeft: number | null;
+  expiring: boolean;
+  expired: boolean;
+}
+export interface PermitDetail extends Permit {
+  history: { id: string; action: 'apply' | 'accept' | 'issue' | 'refuse'; onDate: string; at: string; actorName: string | null; data: Record<string, unknown> }[];
+}
+export interface PermitsPage extends Page<Permit> {
+  renewalNoticeDays: number;
+  expiringWithinDays: number | null;
+}
+
+export type PartyKind = 'landlord' | 'employer';
+export type LetterState = 'upcoming' | 'valid' | 'expiring' | 'expired' | 'ended';
+export interface Letter {
+  id: string;
+  partyKind: PartyKind;
+  houseId: string | null;
+  employerId: string | null;
+  partyName: string;
+  address: string | null;
+  building: string | null;
+  unitNo: string | null;
+  room: string | null;
+  employerName: string | null;
+  gridId: string;
+  gridName: string | null;
+  communityName: string | null;
+  signedOn: string;
+  termFrom: string;
+  termTo: string;
+  note: string | null;
+  endedOn: string | null;
+  endReason: string | null;
+  renewsId: string | null;
+  renewedById: string | null;
+  state: LetterState;
+  inForce: boolean;
+}
+export interface LettersPage extends Page<Letter> {
+  renewalNoticeDays: number;
+  expiringWithinDays: number | null;
+}
+export interface HouseMissingLetter {
+  houseId: string;
+  gridId: string;
+  gridName: string | null;
+  address: string;
+  building: string | null;
+  unitNo: string | null;
+  room: string | null;
+  ownerName: string;
+  lastTermTo: string | null;
+}
+export interface HouseLetters {
+  houseId: string;
+  rental: boolean;
+  hasValidLetter: boolean;
+  validLetter: Letter | null;
+  missing: boolean;
+  letters: Letter[];
+}

@@ -26,6 +26,7 @@ import {
   Typography,
 } from 'antd';
 import { EyeOutlined, LogoutOutlined } from '@ant-design/icons';
+import { CorrectButton, CorrectPersonModal, useFieldLabel } from './CorrectPersonModal';
 import { api } from '../../app/api/client';
 import { LoadError } from '../../app/api/errors';
 import { useFormMutation } from '../../app/api/useFormMutation';
@@ -36,6 +37,7 @@ import { useIsMobile } from '../../app/ui/useIsMobile';
 import {
   popPath,
   useDictNames,
+  type DuePatrol,
   type GridOption,
   type House,
   type HouseDetail,
@@ -71,6 +73,19 @@ export function KindLabel({ kind }: { kind: RecordKind }) {
 }
 
 /** Disables dates after today (office time). */
+/** A patrol's state: never patrolled (从未巡查) reads as such — not as a count of overdue days since the house was added. */
+export function DueStatusTag({ d }: { d: Pick<DuePatrol, 'neverPatrolled' | 'overdue' | 'overdueDays' | 'dueOn'> }) {
+  const { t } = useI18n();
+  if (d.neverPatrolled) {
+    return d.overdue ? (
+      <Tag color="red" data-testid="due-never">{t('pop.patrol.neverOverdue')}</Tag>
+    ) : (
+      <Tag color="blue" data-testid="due-never">{t('pop.patrol.neverDue', { date: fmtDate(d.dueOn) })}</Tag>
+    );
+  }
+  return d.overdue ? <Tag color="red">{t('pop.patrol.overdueDays', { n: d.overdueDays })}</Tag> : <Tag color="green">{t('pop.patrol.onTime')}</Tag>;
+}
+
 export const notFuture = (d: Dayjs) => d.isAfter(officeToday(), 'day');
 export const notPast = (d: Dayjs) => d.isBefore(officeToday(), 'day');
 
@@ -137,6 +152,8 @@ export function PersonDrawer({ id, onClose, reveal: revealInitial = false }: { i
   const names = useDictNames();
   const [reveal, setReveal] = useState(revealInitial);
   const [departOpen, setDepartOpen] = useState(false);
+  const [correctOpen, setCorrectOpen] = useState(false);
+  const fieldLabel = useFieldLabel();
   useEffect(() => setReveal(revealInitial), [revealInitial, id]);
   const q = useQuery({
     queryKey: ['population', 'person', id, reveal],
@@ -153,10 +170,15 @@ export function PersonDrawer({ id, onClose, reveal: revealInitial = false }: { i
       destroyOnHidden
       data-testid="person-drawer"
       extra={
-        p && p.status === 'active' && can('person:write') ? (
-          <Button icon={<LogoutOutlined />} onClick={() => setDepartOpen(true)} data-testid="person-depart">
-            {t('pop.depart.button')}
-          </Button>
+        p && can('person:write') ? (
+          <Space size={6}>
+            <CorrectButton onClick={() => setCorrectOpen(true)} />
+            {p.status === 'active' && (
+              <Button icon={<LogoutOutlined />} onClick={() => setDepartOpen(true)} data-testid="person-depart">
+                {t('pop.depart.button')}
+              </Button>
+            )}
+          </Space>
         ) : null
       }
     >
@@ -272,8 +294,9 @@ export function PersonDrawer({ id, onClose, reveal: revealInitial = false }: { i
                 items={p.events.map((e, i) => ({
                   key: i,
                   children: (
-                    <span>
+                    <span data-testid={`person-event-${e.kind}`}>
                       <Typography.Text type="secondary">{fmtDateTime(e.at)}</Typography.Text> {tx(`pop.event.${e.kind}`, e.kind)}
+                      {e.kind === 'corrected' && <CorrectedDetail data={e.data} label={fieldLabel} />}
                     </span>
                   ),
                 }))}
@@ -283,7 +306,32 @@ export function PersonDrawer({ id, onClose, reveal: revealInitial = false }: { i
         </Space>
       )}
       <DepartModal person={departOpen && p ? { id: p.id, name: p.name, arrivedOn: p.arrivedOn } : null} onClose={() => setDepartOpen(false)} />
+      <CorrectPersonModal person={correctOpen && p ? p : null} onClose={() => setCorrectOpen(false)} />
     </Drawer>
+  );
+}
+
+/** A correction in the person's history: which fields changed (before → after, ID and phone masked) and why. */
+function CorrectedDetail({ data, label }: { data: unknown; label: (f: string) => string }) {
+  const { t } = useI18n();
+  const d = (data ?? {}) as { fields?: string[]; reason?: string; changes?: Record<string, { from: string | null; to: string | null }> };
+  const fields = d.fields ?? [];
+  const shown = ['name', 'phone', 'idNumber', 'occupation', 'birthDate'];
+  return (
+    <div style={{ fontSize: 12 }}>
+      <Typography.Text type="secondary">{t('pop.event.correctedDetail', { fields: fields.map(label).join(t('pop.listSep')), reason: d.reason ?? '—' })}</Typography.Text>
+      {fields
+        .filter((f) => shown.includes(f) && d.changes?.[f])
+        .map((f) => (
+          <div key={f} className={f === 'idNumber' || f === 'phone' ? 'mono' : undefined}>
+            <Typography.Text type="secondary">
+              {label(f)}
+              {t('pop.colon')}
+              {d.changes![f]!.from ?? '—'} → {d.changes![f]!.to ?? '—'}
+            </Typography.Text>
+          </div>
+        ))}
+    </div>
   );
 }
 

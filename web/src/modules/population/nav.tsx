@@ -1,6 +1,7 @@
 import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
 import {
   AlertOutlined,
+  ApartmentOutlined,
   BarChartOutlined,
   EnvironmentOutlined,
   FileSearchOutlined,
@@ -13,6 +14,8 @@ import {
   UserAddOutlined,
   WarningOutlined,
   AimOutlined,
+  ContactsOutlined,
+  FileProtectOutlined,
 } from '@ant-design/icons';
 import type { NavItem } from '../../app/routing/nav';
 
@@ -22,6 +25,8 @@ export const POPULATION_NAV: NavItem[] = [
   { key: 'pop-register', path: '/population/register', label: 'nav.pop.register', desc: 'home.desc.pop.register', icon: <UserAddOutlined />, anyOf: ['person:write'], group: 'nav.group.population' },
   { key: 'pop-persons', path: '/population/persons', label: 'nav.pop.persons', desc: 'home.desc.pop.persons', icon: <SearchOutlined />, anyOf: ['person:read'], group: 'nav.group.population' },
   { key: 'pop-houses', path: '/population/houses', label: 'nav.pop.houses', desc: 'home.desc.pop.houses', icon: <HomeOutlined />, anyOf: ['person:write'], group: 'nav.group.population' },
+  { key: 'pop-permits', path: '/population/permits', label: 'nav.pop.permits', desc: 'home.desc.pop.permits', icon: <ContactsOutlined />, anyOf: ['permit:read', 'permit:write', 'permit:decide'], group: 'nav.group.population' },
+  { key: 'pop-letters', path: '/population/letters', label: 'nav.pop.letters', desc: 'home.desc.pop.letters', icon: <FileProtectOutlined />, anyOf: ['letter:read', 'letter:write'], group: 'nav.group.population' },
   { key: 'pop-incidents', path: '/population/incidents', label: 'nav.pop.incidents', desc: 'home.desc.pop.incidents', icon: <AlertOutlined />, anyOf: ['incident:report'], group: 'nav.group.population' },
   { key: 'pop-review', path: '/population/review', label: 'nav.pop.review', desc: 'home.desc.pop.review', icon: <IdcardOutlined />, anyOf: ['person:review', 'recheck:write'], group: 'nav.group.population' },
   { key: 'pop-moves', path: '/population/moves', label: 'nav.pop.moves', desc: 'home.desc.pop.moves', icon: <SwapOutlined />, anyOf: ['move:confirm', 'move:confirm_cross'], group: 'nav.group.population' },
@@ -29,6 +34,7 @@ export const POPULATION_NAV: NavItem[] = [
   { key: 'pop-stats', path: '/population/stats', label: 'nav.pop.stats', desc: 'home.desc.pop.stats', icon: <BarChartOutlined />, anyOf: ['population:stats'], group: 'nav.group.population' },
   { key: 'pop-map', path: '/population/map', label: 'nav.pop.map', desc: 'home.desc.pop.map', icon: <EnvironmentOutlined />, anyOf: ['population:stats'], group: 'nav.group.population' },
   { key: 'pop-ranking', path: '/population/ranking', label: 'nav.pop.ranking', desc: 'home.desc.pop.ranking', icon: <TrophyOutlined />, anyOf: ['population:ranking'], group: 'nav.group.population' },
+  { key: 'pop-collection-points', path: '/population/collection-points', label: 'nav.pop.collectionPoints', desc: 'home.desc.pop.collectionPoints', icon: <ApartmentOutlined />, anyOf: ['collection_point:manage', 'patrol:station', 'patrol:street'], group: 'nav.group.population' },
   { key: 'pop-errors', path: '/population/error-reports', label: 'nav.pop.errors', desc: 'home.desc.pop.errors', icon: <WarningOutlined />, anyOf: ['error_report:read'], group: 'nav.group.population' },
   { key: 'pop-transfer', path: '/population/transfer', label: 'nav.pop.transfer', desc: 'home.desc.pop.transfer', icon: <FileSearchOutlined />, anyOf: ['person:import', 'person:export', 'person:compare'], group: 'nav.group.population' },
 ];
@@ -39,6 +45,8 @@ export const POPULATION_PAGES: Record<string, LazyExoticComponent<ComponentType>
   'pop-register': lazy(() => import('./RegisterPage')),
   'pop-persons': lazy(() => import('./PersonsPage')),
   'pop-houses': lazy(() => import('./HousesPage')),
+  'pop-permits': lazy(() => import('./PermitsPage')),
+  'pop-letters': lazy(() => import('./LettersPage')),
   'pop-incidents': lazy(() => import('./IncidentsPage')),
   'pop-review': lazy(() => import('./ReviewPage')),
   'pop-moves': lazy(() => import('./MovesPage')),
@@ -46,6 +54,7 @@ export const POPULATION_PAGES: Record<string, LazyExoticComponent<ComponentType>
   'pop-stats': lazy(() => import('./StatsPage')),
   'pop-map': lazy(() => import('./MapPage')),
   'pop-ranking': lazy(() => import('./RankingPage')),
+  'pop-collection-points': lazy(() => import('./CollectionPointsPage')),
   'pop-errors': lazy(() => import('./ErrorReportsPage')),
   'pop-transfer': lazy(() => import('./TransferPage')),
 };
