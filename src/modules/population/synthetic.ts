@@ -1,6 +1,6 @@
 import { sql, type Insertable } from 'kysely';
 import type { Db } from '../../platform/db/index.js';
-import { randomFillSync } from 'node:crypto';
+import { uuidv7 } from '../../platform/db/ids.js';
 import type { SurveySnapshot } from '../../platform/db/schema.js';
 import { officeToday } from '../../platform/time.js';
 import { ORIGIN_BY_CODE } from './dictionaries.js';
@@ -308,22 +308,6 @@ const officeInstant = (date: string, minutes: number) => new Date(Date.parse(`${
 const dateMinus = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) - days * DAY).toISOString().slice(0, 10);
 const officeDate = (d: Date) => officeToday(d.getTime());
 
-/**
- * UUID v7 as platform/db/ids.ts makes them (time-ordered), drawing the random bits from a pooled
- * buffer: a million persons need some eight million identifiers.
- */
-const pool = Buffer.alloc(16 * 4096);
-let poolAt = pool.length;
-function uuidv7(): string {
-  if (poolAt >= pool.length) { randomFillSync(pool); poolAt = 0; }
-  const bytes = pool.subarray(poolAt, poolAt += 16);
-  const now = Date.now();
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 
 /**

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { randomBlock } from './random.js';
 import { dataKeys } from './keys.js';
 
 /**
@@ -10,7 +11,7 @@ const b64 = (b: Buffer) => b.toString('base64url');
 
 export function sealPersonal(plain: string): string {
   const { encKey, macKey } = dataKeys();
-  const iv = randomBytes(16);
+  const iv = randomBlock(16);
   const cipher = createCipheriv('sm4-cbc', encKey, iv);
   const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   const tag = createHmac('sm3', macKey).update(iv).update(ct).digest().subarray(0, 16);
