@@ -5,7 +5,7 @@ import { uuidv7 } from '../../platform/db/ids.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { OrgTree } from '../../platform/org/tree.js';
-import { scopeCovers } from '../../platform/org/scope.js';
+import { scopeCovers, type DataScope } from '../../platform/org/scope.js';
 import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, ORIGINS, originName } from './dictionaries.js';
 import { checkDocument, nameInitials, normalizePhone, sealedDocument, sealedPhone, type IdType } from './identity.js';
 import { monthOf, todayOffice } from './common.js';
@@ -26,7 +26,8 @@ export const IMPORT_COLUMNS = [
   { header: '来本地日期', key: 'arrivedOn' }, { header: '来本地事由', key: 'reason' },
 ] as const;
 export const IMPORT_HEADERS = IMPORT_COLUMNS.map((c) => c.header);
-const REQUIRED = ['证件号码', '姓名', '网格', '来本地日期'];
+export const REQUIRED_HEADERS = ['证件号码', '姓名', '网格', '来本地日期'];
+const REQUIRED = REQUIRED_HEADERS;
 
 export interface RowError { rowNumber: number; column: string; reason: string; original?: Record<string, string> }
 export interface ChunkResult { succeeded: number; failed: number; skipped: number; errors: RowError[] }
@@ -62,7 +63,7 @@ function gridIndex(tree: OrgTree): Map<string, string> {
 }
 
 /** Validates one row as the registration form would; returns the row or its errors (one per bad cell). */
-export function validateRow(rowNumber: number, v: Record<string, string>, ctx: { tree: OrgTree; grids: Map<string, string>; actor: Actor; today: string }): ValidRow | RowError[] {
+export function validateRow(rowNumber: number, v: Record<string, string>, ctx: { grids: Map<string, string>; scope: DataScope; today: string }): ValidRow | RowError[] {
   const errors: RowError[] = [];
   const err = (column: string, reason: string) => errors.push({ rowNumber, column, reason, original: v });
   const val = (h: string) => (v[h] ?? '').trim();
@@ -98,7 +99,7 @@ export function validateRow(rowNumber: number, v: Record<string, string>, ctx: {
   let phone: string | null = null;
   if (val('联系电话')) { try { phone = normalizePhone(val('联系电话')); } catch { err('联系电话', '应为手机号或固定电话'); } }
   const gridId = val('网格') ? ctx.grids.get(val('网格')) : undefined;
-  if (val('网格') && (!gridId || !scopeCovers(ctx.actor.scope, gridId))) err('网格', '不是您管辖范围内的网格');
+  if (val('网格') && (!gridId || !scopeCovers(ctx.scope, gridId))) err('网格', '不是您管辖范围内的网格');
   const arrivedOn = val('来本地日期');
   if (arrivedOn) {
     const d = new Date(`${arrivedOn}T00:00:00Z`);
@@ -129,7 +130,10 @@ export interface PreparedChunk {
  * Validates and seals one chunk (encryption, blind indexes, pinyin initials). Pure computation, so
  * the next chunk is prepared while the previous one is being written.
  */
-export function prepareChunk(actor: Actor, tree: OrgTree, rows: ImportRow[], grids = gridIndex(tree), seenInFile = new Set<string>()): PreparedChunk {
+/** What validating a row needs: the grids by code and name, and the importer's scope. */
+export interface PrepareContext { grids: Map<string, string>; scope: DataScope }
+
+export function prepareChunk(ctx: PrepareContext, rows: ImportRow[], seenInFile = new Set<string>()): PreparedChunk {
   const today = todayOffice();
   const out: PreparedChunk = { rows: rows.length, failed: 0, skipped: 0, errors: [], valid: [] };
   for (const r of rows) {
@@ -138,7 +142,7 @@ export function prepareChunk(actor: Actor, tree: OrgTree, rows: ImportRow[], gri
       out.errors.push(...r.cellErrors.map((e) => ({ rowNumber: r.rowNumber, column: e.column, reason: e.reason })));
       continue;
     }
-    const v = validateRow(r.rowNumber, r.values, { tree, grids, actor, today });
+    const v = validateRow(r.rowNumber, r.values, { grids: ctx.grids, scope: ctx.scope, today });
     if (Array.isArray(v)) { out.failed++; out.errors.push(...v); continue; }
     const document = sealedDocument(v.normalized);
     if (document.id_hmac && seenInFile.has(document.id_hmac)) {

@@ -73,7 +73,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await run('create index persons_initials_idx on persons (name_initials text_pattern_ops)');
   await run('create index persons_name_birth_idx on persons (birth_date, name)');
   await run('create index persons_name_trgm_idx on persons using gin (name gin_trgm_ops)');
-  await run('create index persons_phone_idx on persons (phone_hmac) where phone_hmac is not null');
+  // phone_hmac has no index: no screen looks a person up by phone, and a random-keyed index is the
+  // most expensive one to keep on every registration and import. Add it with a phone search.
 
   await run(`create table residences (
     id uuid primary key,

@@ -12,7 +12,7 @@ import { MAX_GENERATED_BYTES, openFile, storeFile } from '../../platform/files/i
 import { readXlsxRows, streamXlsxExport, writeErrorFile, writeTemplate } from '../../platform/excel/index.js';
 import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, originName } from './dictionaries.js';
 import { checkDocument, idIndex, reveal } from './identity.js';
-import { IMPORT_COLUMNS, IMPORT_HEADERS, countChunk, gridIndex, insertChunk, prepareChunk, type ImportRow, type PreparedChunk, type RowError } from './import.js';
+import { IMPORT_COLUMNS, IMPORT_HEADERS, REQUIRED_HEADERS, countChunk, gridIndex, insertChunk, prepareChunk, type ImportRow, type PreparedChunk, type RowError } from './import.js';
 import { populationPolicy } from './policy.js';
 import { pop } from './schema.js';
 import { todayOffice, unitName } from './common.js';
@@ -71,13 +71,14 @@ async function runImport(ctx: JobContext): Promise<void> {
   });
   // Three stages overlap: reading, validating and sealing the next chunk (this process) while the
   // two before it are written (the database, two connections).
+  const prepare = { grids, scope: actor.scope };
   const seenInFile = new Set<string>();
   let last: Promise<void> = Promise.resolve();
   const inFlight: Promise<void>[] = [];
   let chunk: ImportRow[] = [];
   const flush = async () => {
     if (chunk.length === 0) return;
-    const prepared = prepareChunk(actor, tree, chunk, grids, seenInFile);
+    const prepared = prepareChunk(prepare, chunk, seenInFile);
     chunk = [];
     if (inFlight.length >= WRITERS) await inFlight.shift();
     last = write(prepared, last);
@@ -85,7 +86,7 @@ async function runImport(ctx: JobContext): Promise<void> {
     inFlight.push(last);
   };
   try {
-    for await (const row of readXlsxRows(file.path, { expectedHeaders: IMPORT_HEADERS, skipRows: cursor.rows, requiredHeaders: ['证件号码', '姓名', '网格', '来本地日期'] })) {
+    for await (const row of readXlsxRows(file.path, { expectedHeaders: IMPORT_HEADERS, skipRows: cursor.rows, requiredHeaders: REQUIRED_HEADERS })) {
       // A cell the reader could not take (too long) fails its row: the row travels with the chunk so
       // the count and the cursor stay in step with the rows read.
       chunk.push({ rowNumber: row.rowNumber, values: row.values, cellErrors: row.errors });
