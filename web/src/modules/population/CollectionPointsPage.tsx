@@ -8,10 +8,9 @@ import { useAuth } from '../../app/auth/AuthContext';
 import { useI18n } from '../../app/i18n';
 import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, officeToday, toDateStr } from '../../app/ui/format';
-import { useIsMobile } from '../../app/ui/useIsMobile';
 import type { Dayjs } from 'dayjs';
 import { popPath } from './api';
-import { DateInput, notFuture } from './components';
+import { DateInput, FormModal, notFuture, useRequiredRules } from './components';
 import './population.css';
 
 interface CollectionPoint {
@@ -115,7 +114,7 @@ export default function CollectionPointsPage() {
 
 function ContactModal({ point, onClose }: { point: CollectionPoint | null; onClose: () => void }) {
   const { t } = useI18n();
-  const isMobile = useIsMobile();
+  const { required, requiredText } = useRequiredRules();
   const [form] = Form.useForm<ContactValues>();
   const save = useFormMutation(form, {
     mutationFn: (v: ContactValues) =>
@@ -126,35 +125,23 @@ function ContactModal({ point, onClose }: { point: CollectionPoint | null; onClo
   });
   const replacing = Boolean(point?.contact);
   return (
-    <Modal
-      open={!!point}
-      title={replacing ? t('pop.cp.change') : t('pop.cp.set')}
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
-      width={isMobile ? '100%' : 480}
-    >
+    <FormModal open={!!point} title={replacing ? t('pop.cp.change') : t('pop.cp.set')} form={form} initialValues={{ fromDate: officeToday() }} save={save} onClose={onClose} width={480}>
       <Alert type="info" showIcon style={{ marginBottom: 12 }} message={point?.name} description={replacing ? t('pop.cp.replaceHint', { name: point?.contact?.name ?? '' }) : t('pop.cp.oneContact')} />
-      <Form form={form} layout="vertical" preserve={false} initialValues={{ fromDate: officeToday() }} onFinish={(v) => save.mutate(v)}>
-        <Form.Item name="name" label={t('pop.cp.contactName')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.cp.contactName') }) }]}>
-          <Input maxLength={50} />
+      <Form.Item name="name" label={t('pop.cp.contactName')} rules={requiredText(t('pop.cp.contactName'))}>
+        <Input maxLength={50} />
+      </Form.Item>
+      <Form.Item name="phone" label={t('pop.cp.phone')} rules={requiredText(t('pop.cp.phone'))}>
+        <Input maxLength={30} inputMode="tel" />
+      </Form.Item>
+      <Form.Item name="fromDate" label={t('pop.cp.fromDate')} rules={required(t('pop.cp.fromDate'))}>
+        <DateInput disabledDate={notFuture} />
+      </Form.Item>
+      {replacing && (
+        <Form.Item name="reason" label={t('pop.cp.reason')} rules={requiredText(t('pop.cp.reason'))}>
+          <Input.TextArea rows={2} maxLength={500} />
         </Form.Item>
-        <Form.Item name="phone" label={t('pop.cp.phone')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.cp.phone') }) }]}>
-          <Input maxLength={30} inputMode="tel" />
-        </Form.Item>
-        <Form.Item name="fromDate" label={t('pop.cp.fromDate')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.cp.fromDate') }) }]}>
-          <DateInput disabledDate={notFuture} />
-        </Form.Item>
-        {replacing && (
-          <Form.Item name="reason" label={t('pop.cp.reason')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.cp.reason') }) }]}>
-            <Input.TextArea rows={2} maxLength={500} />
-          </Form.Item>
-        )}
-      </Form>
-    </Modal>
+      )}
+    </FormModal>
   );
 }
 

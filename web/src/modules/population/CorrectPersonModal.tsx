@@ -1,11 +1,11 @@
 import { useMemo, useState } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, type ButtonProps, Divider, Form, Input, Modal, Select } from 'antd';
+import { Alert, Button, Divider, Form, Input, Select } from 'antd';
 import { api, request } from '../../app/api/client';
 import { useShowError } from '../../app/api/errors';
 import { useI18n } from '../../app/i18n';
 import { notifier } from '../../app/ui/notify';
-import { useIsMobile } from '../../app/ui/useIsMobile';
+import { FormModal, useRequiredRules } from './FormModal';
 import { popPath, useDictionaries, useDictNames, type House, type Person, type PersonCorrection, type PersonDetail } from './api';
 
 /** The label of a corrected field (person_events `corrected` → fields). */
@@ -40,7 +40,7 @@ interface Values {
  */
 export function CorrectPersonModal({ person, onClose }: { person: PersonDetail | null; onClose: () => void }) {
   const { t } = useI18n();
-  const isMobile = useIsMobile();
+  const { requiredText } = useRequiredRules();
   const dict = useDictionaries();
   const names = useDictNames();
   const label = useFieldLabel();
@@ -117,72 +117,68 @@ export function CorrectPersonModal({ person, onClose }: { person: PersonDetail |
     (list ?? []).map((d) => ({ value: d.code, label: fmt ? fmt(d.code, d.name) : d.name }));
 
   return (
-    <Modal
+    <FormModal
       open={open}
       title={person ? t('pop.correct.title', { name: person.name }) : ''}
-      onCancel={onClose}
-      onOk={() => form.submit()}
+      form={form}
+      initialValues={initial}
+      save={{ mutate: submit, isPending: save.isPending }}
+      onClose={onClose}
       okText={t('pop.correct.submit')}
-      okButtonProps={{ 'data-testid': 'correct-submit' } as ButtonProps}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      width={isMobile ? '100%' : 560}
-      style={isMobile ? { top: 8, maxWidth: '100vw', paddingBottom: 0 } : undefined}
-      destroyOnHidden
+      okTestId="correct-submit"
+      width={560}
       data-testid="correct-modal"
     >
-      <Form form={form} layout="vertical" preserve={false} initialValues={initial} onFinish={submit} size={isMobile ? 'large' : 'middle'}>
-        <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('pop.correct.hint')} />
-        <Form.Item name="name" label={t('pop.person.name')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.person.name') }) }]}>
-          <Input maxLength={50} autoComplete="off" data-testid="correct-name" />
+      <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('pop.correct.hint')} />
+      <Form.Item name="name" label={t('pop.person.name')} rules={requiredText(t('pop.person.name'))}>
+        <Input maxLength={50} autoComplete="off" data-testid="correct-name" />
+      </Form.Item>
+      <Form.Item name="phone" label={t('pop.person.phone')} rules={[{ pattern: /^[\d\s-]{7,20}$/, message: t('pop.phoneInvalid') }]}>
+        <Input inputMode="tel" maxLength={30} autoComplete="off" placeholder={t('pop.correct.phonePlaceholder', { masked: person?.phoneMasked ?? '—' })} />
+      </Form.Item>
+      <Form.Item name="ethnicity" label={t('pop.person.ethnicity')}>
+        <Select allowClear showSearch optionFilterProp="label" options={dictOptions(dict.data?.ethnicities)} />
+      </Form.Item>
+      <Form.Item name="origin" label={t('pop.person.origin')}>
+        <Select allowClear showSearch optionFilterProp="label" options={dictOptions(dict.data?.origins, (c) => names.originLabel(c))} />
+      </Form.Item>
+      <Form.Item name="education" label={t('pop.person.education')}>
+        <Select allowClear showSearch optionFilterProp="label" options={dictOptions(dict.data?.education)} />
+      </Form.Item>
+      <Form.Item name="occupation" label={t('pop.person.occupation')}>
+        <Input maxLength={50} />
+      </Form.Item>
+      {person?.status === 'active' && (
+        <Form.Item name="houseId" label={t('pop.correct.house')}>
+          <Select allowClear showSearch filterOption={false} onSearch={setHouseSearch} loading={houses.isFetching} options={houseOptions} placeholder={t('pop.register.housePlaceholder')} />
         </Form.Item>
-        <Form.Item name="phone" label={t('pop.person.phone')} rules={[{ pattern: /^[\d\s-]{7,20}$/, message: t('pop.phoneInvalid') }]}>
-          <Input inputMode="tel" maxLength={30} autoComplete="off" placeholder={t('pop.correct.phonePlaceholder', { masked: person?.phoneMasked ?? '—' })} />
-        </Form.Item>
-        <Form.Item name="ethnicity" label={t('pop.person.ethnicity')}>
-          <Select allowClear showSearch optionFilterProp="label" options={dictOptions(dict.data?.ethnicities)} />
-        </Form.Item>
-        <Form.Item name="origin" label={t('pop.person.origin')}>
-          <Select allowClear showSearch optionFilterProp="label" options={dictOptions(dict.data?.origins, (c) => names.originLabel(c))} />
-        </Form.Item>
-        <Form.Item name="education" label={t('pop.person.education')}>
-          <Select allowClear showSearch optionFilterProp="label" options={dictOptions(dict.data?.education)} />
-        </Form.Item>
-        <Form.Item name="occupation" label={t('pop.person.occupation')}>
-          <Input maxLength={50} />
-        </Form.Item>
-        {person?.status === 'active' && (
-          <Form.Item name="houseId" label={t('pop.correct.house')}>
-            <Select allowClear showSearch filterOption={false} onSearch={setHouseSearch} loading={houses.isFetching} options={houseOptions} placeholder={t('pop.register.housePlaceholder')} />
+      )}
+      <Form.Item name="arrivalReason" label={t('pop.person.reason')}>
+        <Input maxLength={200} />
+      </Form.Item>
+      {person && person.idType !== 'none' && (
+        <>
+          <Divider orientation="left" plain style={{ margin: '8px 0' }}>
+            {t('pop.correct.idSection')}
+          </Divider>
+          <Form.Item name="idNumber" label={t('pop.correct.idNumber')}>
+            <Input maxLength={32} autoComplete="off" className="mono" placeholder={t('pop.correct.idNumberPlaceholder', { masked: person.idNumberMasked ?? '—' })} data-testid="correct-id" />
           </Form.Item>
-        )}
-        <Form.Item name="arrivalReason" label={t('pop.person.reason')}>
-          <Input maxLength={200} />
-        </Form.Item>
-        {person && person.idType !== 'none' && (
-          <>
-            <Divider orientation="left" plain style={{ margin: '8px 0' }}>
-              {t('pop.correct.idSection')}
-            </Divider>
-            <Form.Item name="idNumber" label={t('pop.correct.idNumber')}>
-              <Input maxLength={32} autoComplete="off" className="mono" placeholder={t('pop.correct.idNumberPlaceholder', { masked: person.idNumberMasked ?? '—' })} data-testid="correct-id" />
+          {idNumber?.trim() && (
+            <Form.Item
+              name="correctionReason"
+              label={t('pop.correct.correctionReason')}
+              rules={[{ required: true, whitespace: true, message: t('pop.correct.correctionReasonRequired') }]}
+            >
+              <Input maxLength={200} placeholder={t('pop.correct.correctionReasonPlaceholder')} />
             </Form.Item>
-            {idNumber?.trim() && (
-              <Form.Item
-                name="correctionReason"
-                label={t('pop.correct.correctionReason')}
-                rules={[{ required: true, whitespace: true, message: t('pop.correct.correctionReasonRequired') }]}
-              >
-                <Input maxLength={200} placeholder={t('pop.correct.correctionReasonPlaceholder')} />
-              </Form.Item>
-            )}
-          </>
-        )}
-        <Form.Item name="reason" label={t('pop.correct.reason')} rules={[{ required: true, whitespace: true, message: t('pop.correct.reasonRequired') }]}>
-          <Input.TextArea rows={2} maxLength={200} placeholder={t('pop.correct.reasonPlaceholder')} data-testid="correct-reason" />
-        </Form.Item>
-      </Form>
-    </Modal>
+          )}
+        </>
+      )}
+      <Form.Item name="reason" label={t('pop.correct.reason')} rules={[{ required: true, whitespace: true, message: t('pop.correct.reasonRequired') }]}>
+        <Input.TextArea rows={2} maxLength={200} placeholder={t('pop.correct.reasonPlaceholder')} data-testid="correct-reason" />
+      </Form.Item>
+    </FormModal>
   );
 }
 

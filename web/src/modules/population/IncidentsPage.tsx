@@ -13,7 +13,7 @@ import { fmtDateTime } from '../../app/ui/format';
 import { notifier } from '../../app/ui/notify';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { INCIDENT_CATEGORIES, popPath, useMyGrids, type Incident, type IncidentCategory, type IncidentStatus } from './api';
-import { GridField } from './components';
+import { GridField, useRequiredRules } from './components';
 import './population.css';
 
 const STATUS_COLORS: Record<IncidentStatus, string> = { reported: 'gold', dispatched: 'blue', handling: 'processing', closed: 'green' };
@@ -108,6 +108,7 @@ interface IncidentValues {
 
 function ReportDrawer({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { t } = useI18n();
+  const { requiredText } = useRequiredRules();
   const isMobile = useIsMobile();
   const qc = useQueryClient();
   const showError = useShowError();
@@ -186,10 +187,10 @@ function ReportDrawer({ open, onClose }: { open: boolean; onClose: () => void })
             ))}
           </Radio.Group>
         </Form.Item>
-        <Form.Item name="title" label={t('pop.incident.titleLabel')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.incident.titleLabel') }) }]}>
+        <Form.Item name="title" label={t('pop.incident.titleLabel')} rules={requiredText(t('pop.incident.titleLabel'))}>
           <Input maxLength={100} placeholder={t('pop.incident.titlePlaceholder')} data-testid="incident-title" />
         </Form.Item>
-        <Form.Item name="description" label={t('pop.incident.description')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.incident.description') }) }]}>
+        <Form.Item name="description" label={t('pop.incident.description')} rules={requiredText(t('pop.incident.description'))}>
           <Input.TextArea rows={4} maxLength={2000} data-testid="incident-description" />
         </Form.Item>
         <Form.Item label={t('pop.incident.photos')} extra={t('pop.incident.photosHint')}>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import dayjs, { type Dayjs } from 'dayjs';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Alert, Button, Card, DatePicker, Empty, Form, Input, Modal, Radio, Segmented, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, DatePicker, Empty, Form, Input, Radio, Segmented, Select, Space, Table, Tag, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { api } from '../../app/api/client';
 import type { Page } from '../../app/api/types';
@@ -14,7 +14,7 @@ import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, officeToday, toDateStr } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { popPath, useMyGrids, type House, type HouseMissingLetter, type Letter, type LettersPage as LettersList, type LetterState, type PartyKind } from './api';
-import { DateInput, groupGrids, HouseDrawer, notFuture } from './components';
+import { DateInput, FormModal, groupGrids, HouseDrawer, notFuture, useRequiredRules } from './components';
 import './population.css';
 
 const PAGE_SIZE = 20;
@@ -262,6 +262,7 @@ function SignModal({ target, onClose }: { target: { houseId?: string; label?: st
   const { t } = useI18n();
   const houseLine = useHouseLine();
   const isMobile = useIsMobile();
+  const { required } = useRequiredRules();
   const [form] = Form.useForm<SignValues>();
   const kind = Form.useWatch('partyKind', form) ?? 'landlord';
   const [search, setSearch] = useState('');
@@ -289,72 +290,61 @@ function SignModal({ target, onClose }: { target: { houseId?: string; label?: st
     invalidate: [['population', 'letters'], ['population', 'house']],
     onDone: onClose,
   });
-  const required = (label: string) => [{ required: true, message: t('common.requiredField', { field: label }) }];
   return (
-    <Modal
+    <FormModal
       open={open}
       title={t('pop.letter.new')}
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
-      width={isMobile ? '100%' : 580}
+      form={form}
+      initialValues={{ partyKind: 'landlord', signedOn: officeToday(), term: [officeToday(), officeToday().add(1, 'year').subtract(1, 'day')] }}
+      save={save}
+      onClose={onClose}
+      width={580}
     >
-      <Form
-        form={form}
-        layout="vertical"
-        preserve={false}
-        initialValues={{ partyKind: 'landlord', signedOn: officeToday(), term: [officeToday(), officeToday().add(1, 'year').subtract(1, 'day')] }}
-        onFinish={(v) => save.mutate(v)}
-      >
-        {fixedHouse ? (
-          <Alert type="info" showIcon style={{ marginBottom: 12 }} message={target?.label} />
-        ) : (
-          <Form.Item name="partyKind" label={t('pop.letter.partyKind')}>
-            <Radio.Group optionType="button" options={(['landlord', 'employer'] as const).map((k) => ({ value: k, label: t(`pop.letter.partyKind.${k}`) }))} onChange={() => setSearch('')} />
-          </Form.Item>
-        )}
-        {!fixedHouse && kind === 'landlord' && (
-          <Form.Item name="houseId" label={t('pop.letter.house')} rules={required(t('pop.letter.house'))}>
-            <Select
-              showSearch
-              filterOption={false}
-              onSearch={setSearch}
-              placeholder={t('pop.letter.houseSearch')}
-              loading={houses.isFetching}
-              data-testid="letter-house"
-              options={(houses.data?.items ?? []).map((h) => ({ value: h.id, label: `${houseLine(h)} · ${h.ownerName} · ${h.gridName ?? ''}` }))}
-            />
-          </Form.Item>
-        )}
-        {kind === 'employer' && (
-          <Form.Item name="employerId" label={t('pop.letter.employer')} rules={required(t('pop.letter.employer'))}>
-            <Select
-              showSearch
-              filterOption={false}
-              onSearch={setSearch}
-              placeholder={t('pop.letter.employerSearch')}
-              loading={employers.isFetching}
-              options={(employers.data?.items ?? []).map((e) => ({ value: e.id, label: `${e.name} · ${e.address}` }))}
-            />
-          </Form.Item>
-        )}
-        <Form.Item name="partyName" label={t('pop.letter.partyName')} extra={t('pop.letter.partyNameHint')}>
-          <Input maxLength={100} />
+      {fixedHouse ? (
+        <Alert type="info" showIcon style={{ marginBottom: 12 }} message={target?.label} />
+      ) : (
+        <Form.Item name="partyKind" label={t('pop.letter.partyKind')}>
+          <Radio.Group optionType="button" options={(['landlord', 'employer'] as const).map((k) => ({ value: k, label: t(`pop.letter.partyKind.${k}`) }))} onChange={() => setSearch('')} />
         </Form.Item>
-        <Form.Item name="signedOn" label={t('pop.letter.signedOn')} rules={required(t('pop.letter.signedOn'))}>
-          <DateInput disabledDate={notFuture} />
+      )}
+      {!fixedHouse && kind === 'landlord' && (
+        <Form.Item name="houseId" label={t('pop.letter.house')} rules={required(t('pop.letter.house'))}>
+          <Select
+            showSearch
+            filterOption={false}
+            onSearch={setSearch}
+            placeholder={t('pop.letter.houseSearch')}
+            loading={houses.isFetching}
+            data-testid="letter-house"
+            options={(houses.data?.items ?? []).map((h) => ({ value: h.id, label: `${houseLine(h)} · ${h.ownerName} · ${h.gridName ?? ''}` }))}
+          />
         </Form.Item>
-        <Form.Item name="term" label={t('pop.letter.term')} rules={required(t('pop.letter.term'))}>
-          <DatePicker.RangePicker style={{ width: '100%' }} inputReadOnly={isMobile} />
+      )}
+      {kind === 'employer' && (
+        <Form.Item name="employerId" label={t('pop.letter.employer')} rules={required(t('pop.letter.employer'))}>
+          <Select
+            showSearch
+            filterOption={false}
+            onSearch={setSearch}
+            placeholder={t('pop.letter.employerSearch')}
+            loading={employers.isFetching}
+            options={(employers.data?.items ?? []).map((e) => ({ value: e.id, label: `${e.name} · ${e.address}` }))}
+          />
         </Form.Item>
-        <Form.Item name="note" label={t('pop.letter.note')}>
-          <Input.TextArea maxLength={500} rows={2} placeholder={t('common.optional')} />
-        </Form.Item>
-      </Form>
-    </Modal>
+      )}
+      <Form.Item name="partyName" label={t('pop.letter.partyName')} extra={t('pop.letter.partyNameHint')}>
+        <Input maxLength={100} />
+      </Form.Item>
+      <Form.Item name="signedOn" label={t('pop.letter.signedOn')} rules={required(t('pop.letter.signedOn'))}>
+        <DateInput disabledDate={notFuture} />
+      </Form.Item>
+      <Form.Item name="term" label={t('pop.letter.term')} rules={required(t('pop.letter.term'))}>
+        <DatePicker.RangePicker style={{ width: '100%' }} inputReadOnly={isMobile} />
+      </Form.Item>
+      <Form.Item name="note" label={t('pop.letter.note')}>
+        <Input.TextArea maxLength={500} rows={2} placeholder={t('common.optional')} />
+      </Form.Item>
+    </FormModal>
   );
 }
 
@@ -362,6 +352,7 @@ function SignModal({ target, onClose }: { target: { houseId?: string; label?: st
 
 function EndModal({ letter, onClose }: { letter: Letter | null; onClose: () => void }) {
   const { t } = useI18n();
+  const { required, requiredText } = useRequiredRules();
   const [form] = Form.useForm<{ endedOn: Dayjs; reason: string }>();
   const save = useFormMutation(form, {
     mutationFn: (v: { endedOn: Dayjs; reason: string }) => api.post<Letter>(popPath(`/letters/${letter!.id}/end`), { endedOn: toDateStr(v.endedOn), reason: v.reason.trim() }),
@@ -370,32 +361,30 @@ function EndModal({ letter, onClose }: { letter: Letter | null; onClose: () => v
     onDone: onClose,
   });
   return (
-    <Modal
+    <FormModal
       open={!!letter}
       title={letter ? t('pop.letter.endTitle', { name: letter.partyName }) : ''}
-      onCancel={onClose}
-      onOk={() => form.submit()}
+      form={form}
+      initialValues={{ endedOn: officeToday() }}
+      save={save}
+      onClose={onClose}
       okText={t('pop.letter.end')}
-      okButtonProps={{ danger: true }}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
+      danger
     >
-      <Form form={form} layout="vertical" preserve={false} initialValues={{ endedOn: officeToday() }} onFinish={(v) => save.mutate(v)}>
-        {letter && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={`${letter.address ?? letter.employerName ?? ''} · ${t('pop.letter.term')} ${fmtDate(letter.termFrom)} ${t('common.to')} ${fmtDate(letter.termTo)}`} />}
-        <Form.Item name="endedOn" label={t('pop.letter.endedOn')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.letter.endedOn') }) }]}>
-          <DateInput disabledDate={(d) => notFuture(d) || (!!letter && d.isBefore(dayjs(letter.termFrom), 'day'))} />
-        </Form.Item>
-        <Form.Item name="reason" label={t('pop.letter.endReason')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.letter.endReason') }) }]}>
-          <Input.TextArea maxLength={500} rows={2} />
-        </Form.Item>
-      </Form>
-    </Modal>
+      {letter && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={`${letter.address ?? letter.employerName ?? ''} · ${t('pop.letter.term')} ${fmtDate(letter.termFrom)} ${t('common.to')} ${fmtDate(letter.termTo)}`} />}
+      <Form.Item name="endedOn" label={t('pop.letter.endedOn')} rules={required(t('pop.letter.endedOn'))}>
+        <DateInput disabledDate={(d) => notFuture(d) || (!!letter && d.isBefore(dayjs(letter.termFrom), 'day'))} />
+      </Form.Item>
+      <Form.Item name="reason" label={t('pop.letter.endReason')} rules={requiredText(t('pop.letter.endReason'))}>
+        <Input.TextArea maxLength={500} rows={2} />
+      </Form.Item>
+    </FormModal>
   );
 }
 
 function RenewModal({ letter, onClose }: { letter: Letter | null; onClose: () => void }) {
   const { t } = useI18n();
+  const { required } = useRequiredRules();
   const [form] = Form.useForm<{ signedOn: Dayjs; term: [Dayjs, Dayjs]; note?: string }>();
   const start = letter ? dayjs(letter.termTo).add(1, 'day') : officeToday();
   const save = useFormMutation(form, {
@@ -406,28 +395,25 @@ function RenewModal({ letter, onClose }: { letter: Letter | null; onClose: () =>
     onDone: onClose,
   });
   return (
-    <Modal
+    <FormModal
       open={!!letter}
       title={letter ? t('pop.letter.renewTitle', { name: letter.partyName }) : ''}
-      onCancel={onClose}
-      onOk={() => form.submit()}
+      form={form}
+      initialValues={{ signedOn: officeToday(), term: [start, start.add(1, 'year').subtract(1, 'day')] }}
+      save={save}
+      onClose={onClose}
       okText={t('pop.letter.renew')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
     >
-      <Form form={form} layout="vertical" preserve={false} initialValues={{ signedOn: officeToday(), term: [start, start.add(1, 'year').subtract(1, 'day')] }} onFinish={(v) => save.mutate(v)}>
-        {letter && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={`${letter.address ?? letter.employerName ?? ''}`} description={t('pop.letter.renewHint', { date: fmtDate(letter.termTo) })} />}
-        <Form.Item name="signedOn" label={t('pop.letter.signedOn')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.letter.signedOn') }) }]}>
-          <DateInput disabledDate={notFuture} />
-        </Form.Item>
-        <Form.Item name="term" label={t('pop.letter.term')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.letter.term') }) }]}>
-          <DatePicker.RangePicker style={{ width: '100%' }} />
-        </Form.Item>
-        <Form.Item name="note" label={t('pop.letter.note')}>
-          <Input.TextArea maxLength={500} rows={2} placeholder={t('common.optional')} />
-        </Form.Item>
-      </Form>
-    </Modal>
+      {letter && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={`${letter.address ?? letter.employerName ?? ''}`} description={t('pop.letter.renewHint', { date: fmtDate(letter.termTo) })} />}
+      <Form.Item name="signedOn" label={t('pop.letter.signedOn')} rules={required(t('pop.letter.signedOn'))}>
+        <DateInput disabledDate={notFuture} />
+      </Form.Item>
+      <Form.Item name="term" label={t('pop.letter.term')} rules={required(t('pop.letter.term'))}>
+        <DatePicker.RangePicker style={{ width: '100%' }} />
+      </Form.Item>
+      <Form.Item name="note" label={t('pop.letter.note')}>
+        <Input.TextArea maxLength={500} rows={2} placeholder={t('common.optional')} />
+      </Form.Item>
+    </FormModal>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Form, Input, Modal, Popconfirm, Space, Table, Tabs, Tag, Typography } from 'antd';
+import { Alert, Button, Form, Input, Popconfirm, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { api } from '../../app/api/client';
 import type { Page } from '../../app/api/types';
 import { LoadError, useShowError } from '../../app/api/errors';
@@ -12,7 +12,7 @@ import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, fmtDateTime } from '../../app/ui/format';
 import { notifier } from '../../app/ui/notify';
 import { popPath, type Move, type MoveStatus } from './api';
-import { PersonDrawer } from './components';
+import { FormModal, PersonDrawer, useRequiredRules } from './components';
 import './population.css';
 
 const PAGE_SIZE = 20;
@@ -124,6 +124,7 @@ export default function MovesPage() {
 
 function RejectModal({ move, onClose }: { move: Move | null; onClose: () => void }) {
   const { t } = useI18n();
+  const { requiredText } = useRequiredRules();
   const [form] = Form.useForm<{ reason: string }>();
   const save = useFormMutation(form, {
     mutationFn: (v: { reason: string }) => api.post(popPath(`/moves/${move!.id}/reject`), { reason: v.reason.trim() }),
@@ -132,22 +133,10 @@ function RejectModal({ move, onClose }: { move: Move | null; onClose: () => void
     onDone: onClose,
   });
   return (
-    <Modal
-      open={!!move}
-      title={t('pop.move.rejectTitle', { name: move?.personName ?? '' })}
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('pop.move.reject')}
-      okButtonProps={{ danger: true }}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
-    >
-      <Form form={form} layout="vertical" preserve={false} onFinish={(v) => save.mutate(v)}>
-        <Form.Item name="reason" label={t('common.reason')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('common.reason') }) }]}>
-          <Input.TextArea rows={3} maxLength={500} />
-        </Form.Item>
-      </Form>
-    </Modal>
+    <FormModal open={!!move} title={t('pop.move.rejectTitle', { name: move?.personName ?? '' })} form={form} save={save} onClose={onClose} okText={t('pop.move.reject')} danger>
+      <Form.Item name="reason" label={t('common.reason')} rules={requiredText(t('common.reason'))}>
+        <Input.TextArea rows={3} maxLength={500} />
+      </Form.Item>
+    </FormModal>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Badge, Button, Card, DatePicker, Empty, Form, Input, List, Modal, Select, Skeleton, Space, Tag, Typography } from 'antd';
+import { Alert, Badge, Button, Card, DatePicker, Empty, Form, Input, List, Select, Skeleton, Space, Tag, Typography } from 'antd';
 import { AlertOutlined, HomeOutlined, LogoutOutlined, SafetyCertificateOutlined, UserAddOutlined } from '@ant-design/icons';
 import { api } from '../../app/api/client';
 import { LoadError } from '../../app/api/errors';
@@ -11,7 +11,7 @@ import { useI18n } from '../../app/i18n';
 import { fmtDate, fmtDateTime, officeToday } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { popPath, useMyGrids, type DueResponse, type Move, type RecordsPage, type ReviewRecord, type WorkCounter } from './api';
-import { DueStatusTag, HouseModal, KindLabel, monthDayjs, PatrolModal, thisMonth, type PatrolTarget } from './components';
+import { DueStatusTag, FormModal, HouseModal, KindLabel, monthDayjs, PatrolModal, thisMonth, useRequiredRules, type PatrolTarget } from './components';
 import './population.css';
 
 /** 我的网格 — the grid worker's phone home: this month's counters, rentals due for patrol, returns, moves out. */
@@ -253,6 +253,7 @@ export default function MyGridPage() {
 
 function ResubmitModal({ record, onClose }: { record: ReviewRecord | null; onClose: () => void }) {
   const { t } = useI18n();
+  const { requiredText } = useRequiredRules();
   const [form] = Form.useForm<{ note: string }>();
   const save = useFormMutation(form, {
     mutationFn: (v: { note: string }) => api.post(popPath(`/records/${record!.id}/resubmit`), { note: v.note.trim() }),
@@ -261,16 +262,7 @@ function ResubmitModal({ record, onClose }: { record: ReviewRecord | null; onClo
     onDone: onClose,
   });
   return (
-    <Modal
-      open={!!record}
-      title={t('pop.record.resubmit')}
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('common.submit')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
-    >
+    <FormModal open={!!record} title={t('pop.record.resubmit')} form={form} save={save} onClose={onClose} okText={t('common.submit')}>
       {record && (
         <Alert
           type="warning"
@@ -280,11 +272,9 @@ function ResubmitModal({ record, onClose }: { record: ReviewRecord | null; onClo
           description={`${t('pop.record.returnReasons')}${t('pop.colon')}${record.returnReasons ?? ''}`}
         />
       )}
-      <Form form={form} layout="vertical" preserve={false} onFinish={(v) => save.mutate(v)}>
-        <Form.Item name="note" label={t('pop.record.resubmitNote')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.record.resubmitNote') }) }]}>
-          <Input.TextArea rows={3} maxLength={500} placeholder={t('pop.record.resubmitPlaceholder')} />
-        </Form.Item>
-      </Form>
-    </Modal>
+      <Form.Item name="note" label={t('pop.record.resubmitNote')} rules={requiredText(t('pop.record.resubmitNote'))}>
+        <Input.TextArea rows={3} maxLength={500} placeholder={t('pop.record.resubmitPlaceholder')} />
+      </Form.Item>
+    </FormModal>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import dayjs, { type Dayjs } from 'dayjs';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Alert, Button, Card, Descriptions, Drawer, Empty, Form, Input, Modal, Radio, Segmented, Select, Skeleton, Space, Table, Tag, Timeline, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Drawer, Empty, Form, Input, Radio, Segmented, Select, Skeleton, Space, Table, Tag, Timeline, Typography } from 'antd';
 import { PlusOutlined } from '@ant-design/icons';
 import { api } from '../../app/api/client';
 import type { Page } from '../../app/api/types';
@@ -14,7 +14,7 @@ import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, fmtDateTime, officeToday, toDateStr } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { PERMIT_KINDS, PERMIT_STATUSES, popPath, useMyGrids, type Permit, type PermitDetail, type PermitKind, type PermitsPage as PermitsList, type PermitStatus, type Person } from './api';
-import { DateInput, groupGrids, notFuture } from './components';
+import { DateInput, FormModal, groupGrids, notFuture, useRequiredRules } from './components';
 import './population.css';
 
 const PAGE_SIZE = 20;
@@ -246,7 +246,7 @@ interface ApplyValues {
 
 function ApplyModal({ open, personId, onClose, onDone }: { open: boolean; personId: string | null; onClose: () => void; onDone: (p: PermitDetail) => void }) {
   const { t } = useI18n();
-  const isMobile = useIsMobile();
+  const { required } = useRequiredRules();
   const [form] = Form.useForm<ApplyValues>();
   const [search, setSearch] = useState('');
   const chosenId = Form.useWatch('personId', form) ?? personId ?? undefined;
@@ -277,42 +277,30 @@ function ApplyModal({ open, personId, onClose, onDone }: { open: boolean; person
     },
   });
   return (
-    <Modal
-      open={open}
-      title={t('pop.permit.new')}
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
-      width={isMobile ? '100%' : 560}
-    >
-      <Form form={form} layout="vertical" preserve={false} initialValues={{ kind: 'residence_permit', appliedOn: officeToday() }} onFinish={(v) => save.mutate(v)}>
-        <Form.Item name="personId" label={t('pop.permit.person')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.permit.person') }) }]}>
-          <Select
-            showSearch
-            filterOption={false}
-            onSearch={setSearch}
-            placeholder={t('pop.permit.personSearch')}
-            loading={found.isFetching || preset.isLoading}
-            notFoundContent={search ? undefined : null}
-            data-testid="permit-person"
-            options={options.map((p) => ({ value: p.id, label: `${p.name}  ${p.idNumberMasked ?? ''}  ${p.gridName ?? ''}` }))}
-          />
-        </Form.Item>
-        {chosen?.arrivedOn && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('pop.permit.arrivedOn', { date: fmtDate(chosen.arrivedOn) })} />}
-        <Form.Item name="kind" label={t('pop.permit.kind')}>
-          <Radio.Group optionType="button" options={PERMIT_KINDS.map((k) => ({ value: k, label: t(`pop.permit.kind.${k}`) }))} />
-        </Form.Item>
-        <Form.Item name="appliedOn" label={t('pop.permit.appliedOn')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.permit.appliedOn') }) }]}>
-          <DateInput disabledDate={(d) => notFuture(d) || (!!chosen?.arrivedOn && d.isBefore(dayjs(chosen.arrivedOn), 'day'))} />
-        </Form.Item>
-        <Form.Item name="note" label={t('pop.permit.note')}>
-          <Input.TextArea maxLength={500} rows={2} placeholder={t('common.optional')} />
-        </Form.Item>
-      </Form>
-    </Modal>
+    <FormModal open={open} title={t('pop.permit.new')} form={form} initialValues={{ kind: 'residence_permit', appliedOn: officeToday() }} save={save} onClose={onClose} width={560}>
+      <Form.Item name="personId" label={t('pop.permit.person')} rules={required(t('pop.permit.person'))}>
+        <Select
+          showSearch
+          filterOption={false}
+          onSearch={setSearch}
+          placeholder={t('pop.permit.personSearch')}
+          loading={found.isFetching || preset.isLoading}
+          notFoundContent={search ? undefined : null}
+          data-testid="permit-person"
+          options={options.map((p) => ({ value: p.id, label: `${p.name}  ${p.idNumberMasked ?? ''}  ${p.gridName ?? ''}` }))}
+        />
+      </Form.Item>
+      {chosen?.arrivedOn && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('pop.permit.arrivedOn', { date: fmtDate(chosen.arrivedOn) })} />}
+      <Form.Item name="kind" label={t('pop.permit.kind')}>
+        <Radio.Group optionType="button" options={PERMIT_KINDS.map((k) => ({ value: k, label: t(`pop.permit.kind.${k}`) }))} />
+      </Form.Item>
+      <Form.Item name="appliedOn" label={t('pop.permit.appliedOn')} rules={required(t('pop.permit.appliedOn'))}>
+        <DateInput disabledDate={(d) => notFuture(d) || (!!chosen?.arrivedOn && d.isBefore(dayjs(chosen.arrivedOn), 'day'))} />
+      </Form.Item>
+      <Form.Item name="note" label={t('pop.permit.note')}>
+        <Input.TextArea maxLength={500} rows={2} placeholder={t('common.optional')} />
+      </Form.Item>
+    </FormModal>
   );
 }
 
@@ -328,6 +316,7 @@ interface StepValues {
 
 function StepModal({ target, onClose }: { target: { step: Step; permit: Permit } | null; onClose: () => void }) {
   const { t } = useI18n();
+  const { required, requiredText } = useRequiredRules();
   const [form] = Form.useForm<StepValues>();
   const step = target?.step;
   const p = target?.permit;
@@ -347,61 +336,52 @@ function StepModal({ target, onClose }: { target: { step: Step; permit: Permit }
     invalidate: [['population', 'permits'], ['population', 'permit']],
     onDone: onClose,
   });
-  const required = (label: string) => [{ required: true, whitespace: true, message: t('common.requiredField', { field: label }) }];
   const actionLabel = step === 'renew' ? t('pop.permit.renew') : step ? t(`pop.permit.${step}`) : '';
   return (
-    <Modal
+    <FormModal
       open={!!target}
       title={p ? t('pop.permit.stepTitle', { action: actionLabel, name: p.personName }) : ''}
-      onCancel={onClose}
-      onOk={() => form.submit()}
+      form={form}
+      initialValues={{ on: officeToday(), validUntil: officeToday().add(1, 'year') }}
+      save={save}
+      onClose={onClose}
       okText={actionLabel}
-      okButtonProps={{ danger: step === 'refuse', ...({ 'data-testid': 'permit-step-ok' } as object) }}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
+      danger={step === 'refuse'}
+      okTestId="permit-step-ok"
     >
-      <Form
-        form={form}
-        layout="vertical"
-        preserve={false}
-        initialValues={{ on: officeToday(), validUntil: officeToday().add(1, 'year') }}
-        onFinish={(v) => save.mutate(v)}
-      >
-        {p && (
-          <Alert
-            type="info"
-            showIcon
-            style={{ marginBottom: 12 }}
-            message={`${t(`pop.permit.kind.${p.kind}`)} · ${t('pop.permit.appliedOn')} ${fmtDate(p.appliedOn)}${p.acceptedOn ? ` · ${t('pop.permit.acceptedOn')} ${fmtDate(p.acceptedOn)}` : ''}`}
-            description={step === 'renew' && p.validUntil ? t('pop.permit.renewOf', { date: fmtDate(p.validUntil) }) : undefined}
-          />
-        )}
-        <Form.Item name="on" label={dateLabel} rules={[{ required: true, message: t('common.requiredField', { field: dateLabel }) }]}>
-          <DateInput disabledDate={(d) => notFuture(d) || (!!earliest && d.isBefore(dayjs(earliest), 'day'))} />
+      {p && (
+        <Alert
+          type="info"
+          showIcon
+          style={{ marginBottom: 12 }}
+          message={`${t(`pop.permit.kind.${p.kind}`)} · ${t('pop.permit.appliedOn')} ${fmtDate(p.appliedOn)}${p.acceptedOn ? ` · ${t('pop.permit.acceptedOn')} ${fmtDate(p.acceptedOn)}` : ''}`}
+          description={step === 'renew' && p.validUntil ? t('pop.permit.renewOf', { date: fmtDate(p.validUntil) }) : undefined}
+        />
+      )}
+      <Form.Item name="on" label={dateLabel} rules={required(dateLabel)}>
+        <DateInput disabledDate={(d) => notFuture(d) || (!!earliest && d.isBefore(dayjs(earliest), 'day'))} />
+      </Form.Item>
+      {step === 'issue' && (
+        <>
+          <Form.Item name="cardNumber" label={t('pop.permit.cardNumber')} extra={t('pop.permit.cardHint')} rules={requiredText(t('pop.permit.cardNumber'))}>
+            <Input maxLength={32} autoComplete="off" className="mono" data-testid="permit-card" />
+          </Form.Item>
+          <Form.Item name="validUntil" label={t('pop.permit.validUntil')} rules={required(t('pop.permit.validUntil'))}>
+            <DateInput disabledDate={(d) => !d.isAfter(form.getFieldValue('on') ?? officeToday(), 'day')} />
+          </Form.Item>
+        </>
+      )}
+      {step === 'refuse' && (
+        <Form.Item name="reason" label={t('pop.permit.refuseReason')} rules={requiredText(t('pop.permit.refuseReason'))}>
+          <Input.TextArea maxLength={500} rows={3} />
         </Form.Item>
-        {step === 'issue' && (
-          <>
-            <Form.Item name="cardNumber" label={t('pop.permit.cardNumber')} extra={t('pop.permit.cardHint')} rules={required(t('pop.permit.cardNumber'))}>
-              <Input maxLength={32} autoComplete="off" className="mono" data-testid="permit-card" />
-            </Form.Item>
-            <Form.Item name="validUntil" label={t('pop.permit.validUntil')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.permit.validUntil') }) }]}>
-              <DateInput disabledDate={(d) => !d.isAfter(form.getFieldValue('on') ?? officeToday(), 'day')} />
-            </Form.Item>
-          </>
-        )}
-        {step === 'refuse' && (
-          <Form.Item name="reason" label={t('pop.permit.refuseReason')} rules={required(t('pop.permit.refuseReason'))}>
-            <Input.TextArea maxLength={500} rows={3} />
-          </Form.Item>
-        )}
-        {step === 'renew' && (
-          <Form.Item name="note" label={t('pop.permit.note')}>
-            <Input.TextArea maxLength={500} rows={2} placeholder={t('common.optional')} />
-          </Form.Item>
-        )}
-      </Form>
-    </Modal>
+      )}
+      {step === 'renew' && (
+        <Form.Item name="note" label={t('pop.permit.note')}>
+          <Input.TextArea maxLength={500} rows={2} placeholder={t('common.optional')} />
+        </Form.Item>
+      )}
+    </FormModal>
   );
 }
 

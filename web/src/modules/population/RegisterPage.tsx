@@ -13,7 +13,7 @@ import { fmtDate, officeToday, officeTodayStr, toDateStr } from '../../app/ui/fo
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { notifier } from '../../app/ui/notify';
 import { ID_TYPES, popPath, useDictionaries, useDictNames, useMyGrids, type DedupCandidate, type House, type IdType, type Move, type Person } from './api';
-import { DateInput, GridField, HouseModal, notFuture, PersonDrawer, ReviewTag } from './components';
+import { DateInput, GridField, HouseModal, notFuture, PersonDrawer, ReviewTag, useRequiredRules } from './components';
 import { checkOtherDocument, idTypingState, type IdProblemMessage, type TypingState } from './idnumber';
 import './population.css';
 
@@ -48,6 +48,7 @@ const SERVER_PROBLEM: Record<string, IdProblemMessage> = {
 
 export default function RegisterPage() {
   const { t, tx } = useI18n();
+  const { required, requiredText } = useRequiredRules();
   const isMobile = useIsMobile();
   const navigate = useNavigate();
   const { can } = useAuth();
@@ -312,7 +313,7 @@ export default function RegisterPage() {
                   extra={idHelp}
                   normalize={(v: string) => (gb ? v.replace(/\s/g, '').toUpperCase() : v.toUpperCase())}
                   rules={[
-                    { required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.person.idNumber') }) },
+                    ...requiredText(t('pop.person.idNumber')),
                     {
                       validateTrigger: 'onChange',
                       validator: (_r, v: string | undefined) => {
@@ -349,7 +350,7 @@ export default function RegisterPage() {
               </Col>
             )}
             <Col {...col(8)}>
-              <Form.Item name="name" label={t('pop.person.name')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.person.name') }) }]}>
+              <Form.Item name="name" label={t('pop.person.name')} rules={requiredText(t('pop.person.name'))}>
                 <Input maxLength={50} autoComplete="off" data-testid="reg-name" />
               </Form.Item>
             </Col>
@@ -388,7 +389,7 @@ export default function RegisterPage() {
                 <Form.Item
                   name="correctionReason"
                   label={t('pop.register.correctionReason')}
-                  rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.register.correctionReason') }) }]}
+                  rules={requiredText(t('pop.register.correctionReason'))}
                 >
                   <Input maxLength={200} placeholder={t('pop.register.correctionPlaceholder')} data-testid="reg-correction" />
                 </Form.Item>
@@ -436,7 +437,7 @@ export default function RegisterPage() {
               </Form.Item>
             </Col>
             <Col {...col(12)}>
-              <Form.Item name="arrivedOn" label={t('pop.person.arrivedOn')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.person.arrivedOn') }) }]}>
+              <Form.Item name="arrivedOn" label={t('pop.person.arrivedOn')} rules={required(t('pop.person.arrivedOn'))}>
                 <DateInput disabledDate={notFuture} data-testid="reg-arrived-on" />
               </Form.Item>
             </Col>

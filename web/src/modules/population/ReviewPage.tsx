@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { Dayjs } from 'dayjs';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, type ButtonProps, Card, Form, Input, List, Modal, Radio, Select, Space, Switch, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
+import { Alert, Button, Card, Form, Input, List, Radio, Select, Space, Switch, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
 import { CheckOutlined, ClockCircleOutlined, RollbackOutlined } from '@ant-design/icons';
 import { api } from '../../app/api/client';
 import { LoadError, useShowError } from '../../app/api/errors';
@@ -14,7 +14,7 @@ import { fmtDate, fmtDateTime, officeToday, toDateStr } from '../../app/ui/forma
 import { notifier } from '../../app/ui/notify';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { popPath, RECHECK_RESULTS, useMyGrids, type Recheck, type RecheckResult, type RechecksPage, type RecordKind, type RecordsPage, type ReviewRecord, type ReviewStatus } from './api';
-import { DateInput, groupGrids, KindLabel, notFuture, notPast, PersonDrawer, ReviewTag } from './components';
+import { DateInput, FormModal, groupGrids, KindLabel, notFuture, notPast, PersonDrawer, ReviewTag, useRequiredRules } from './components';
 import './population.css';
 
 const PAGE_SIZE = 20;
@@ -263,43 +263,41 @@ function ReturnModal({ records, onClose }: { records: ReviewRecord[] | null; onC
   });
   const quick = ['idWrong', 'addressMissing', 'dateWrong', 'photoUnclear'] as const;
   return (
-    <Modal
+    <FormModal
       open={!!records}
       title={t('pop.review.returnTitle', { name: records?.[0]?.personName ?? records?.[0]?.address ?? '' })}
-      onCancel={onClose}
-      onOk={() => form.submit()}
+      form={form}
+      save={save}
+      onClose={onClose}
       okText={t('pop.review.return')}
-      okButtonProps={{ danger: true, 'data-testid': 'return-submit' } as ButtonProps}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
+      danger
+      okTestId="return-submit"
     >
-      <Form form={form} layout="vertical" preserve={false} onFinish={(v) => save.mutate(v)}>
-        <Space wrap size={[6, 6]} style={{ marginBottom: 8 }}>
-          {quick.map((k) => (
-            <Tag.CheckableTag
-              key={k}
-              checked={false}
-              onChange={() => {
-                const cur = (form.getFieldValue('reasons') as string | undefined) ?? '';
-                form.setFieldValue('reasons', cur ? `${cur}${t('pop.semicolon')}${t(`pop.review.quick.${k}`)}` : t(`pop.review.quick.${k}`));
-              }}
-              style={{ border: '1px solid #d9d9d9' }}
-            >
-              {t(`pop.review.quick.${k}`)}
-            </Tag.CheckableTag>
-          ))}
-        </Space>
-        <Form.Item name="reasons" label={t('pop.review.reasons')} rules={[{ required: true, whitespace: true, message: t('pop.review.reasonsRequired') }]}>
-          <Input.TextArea rows={3} maxLength={500} data-testid="return-reasons" />
-        </Form.Item>
-      </Form>
-    </Modal>
+      <Space wrap size={[6, 6]} style={{ marginBottom: 8 }}>
+        {quick.map((k) => (
+          <Tag.CheckableTag
+            key={k}
+            checked={false}
+            onChange={() => {
+              const cur = (form.getFieldValue('reasons') as string | undefined) ?? '';
+              form.setFieldValue('reasons', cur ? `${cur}${t('pop.semicolon')}${t(`pop.review.quick.${k}`)}` : t(`pop.review.quick.${k}`));
+            }}
+            style={{ border: '1px solid #d9d9d9' }}
+          >
+            {t(`pop.review.quick.${k}`)}
+          </Tag.CheckableTag>
+        ))}
+      </Space>
+      <Form.Item name="reasons" label={t('pop.review.reasons')} rules={[{ required: true, whitespace: true, message: t('pop.review.reasonsRequired') }]}>
+        <Input.TextArea rows={3} maxLength={500} data-testid="return-reasons" />
+      </Form.Item>
+    </FormModal>
   );
 }
 
 function ScheduleRecheckModal({ record, period, onClose }: { record: ReviewRecord | null; period: { days: number; from: string } | null; onClose: () => void }) {
   const { t } = useI18n();
+  const { required } = useRequiredRules();
   const [form] = Form.useForm<{ scheduledOn: Dayjs }>();
   const save = useFormMutation(form, {
     mutationFn: (v: { scheduledOn: Dayjs }) => api.post(popPath('/rechecks'), { recordId: record!.id, scheduledOn: toDateStr(v.scheduledOn) }),
@@ -308,35 +306,24 @@ function ScheduleRecheckModal({ record, period, onClose }: { record: ReviewRecor
     onDone: onClose,
   });
   return (
-    <Modal
-      open={!!record}
-      title={t('pop.recheck.schedule')}
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
-    >
-      <Form form={form} layout="vertical" preserve={false} initialValues={{ scheduledOn: officeToday() }} onFinish={(v) => save.mutate(v)}>
-        <Alert
-          type="info"
-          showIcon
-          style={{ marginBottom: 12 }}
-          message={`${record?.personName ?? record?.address ?? ''} · ${record?.gridName ?? ''}`}
-          description={
-            <>
-              <div>{t('pop.recheck.hint')}</div>
-              {record && <div>{t('pop.record.collectedAt')}{t('pop.colon')}{fmtDateTime(record.collectedAt)}</div>}
-              {period && <div data-testid="recheck-period">{t('pop.recheck.period', { days: period.days, from: fmtDate(period.from) })}</div>}
-            </>
-          }
-        />
-        <Form.Item name="scheduledOn" label={t('pop.recheck.scheduledOn')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.recheck.scheduledOn') }) }]}>
-          <DateInput disabledDate={notPast} />
-        </Form.Item>
-      </Form>
-    </Modal>
+    <FormModal open={!!record} title={t('pop.recheck.schedule')} form={form} initialValues={{ scheduledOn: officeToday() }} save={save} onClose={onClose}>
+      <Alert
+        type="info"
+        showIcon
+        style={{ marginBottom: 12 }}
+        message={`${record?.personName ?? record?.address ?? ''} · ${record?.gridName ?? ''}`}
+        description={
+          <>
+            <div>{t('pop.recheck.hint')}</div>
+            {record && <div>{t('pop.record.collectedAt')}{t('pop.colon')}{fmtDateTime(record.collectedAt)}</div>}
+            {period && <div data-testid="recheck-period">{t('pop.recheck.period', { days: period.days, from: fmtDate(period.from) })}</div>}
+          </>
+        }
+      />
+      <Form.Item name="scheduledOn" label={t('pop.recheck.scheduledOn')} rules={required(t('pop.recheck.scheduledOn'))}>
+        <DateInput disabledDate={notPast} />
+      </Form.Item>
+    </FormModal>
   );
 }
 
@@ -412,6 +399,7 @@ function RechecksTab({ params, set }: { params: URLSearchParams; set: (p: Record
 
 function RecheckResultModal({ recheck, onClose }: { recheck: Recheck | null; onClose: () => void }) {
   const { t } = useI18n();
+  const { required } = useRequiredRules();
   const [form] = Form.useForm<{ doneOn: Dayjs; result: RecheckResult; notes?: string }>();
   const result = Form.useWatch('result', form);
   const save = useFormMutation(form, {
@@ -422,44 +410,33 @@ function RecheckResultModal({ recheck, onClose }: { recheck: Recheck | null; onC
     onDone: onClose,
   });
   return (
-    <Modal
-      open={!!recheck}
-      title={t('pop.recheck.record')}
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
-    >
-      <Form form={form} layout="vertical" preserve={false} initialValues={{ doneOn: officeToday(), result: 'correct' }} onFinish={(v) => save.mutate(v)}>
-        <Alert type="info" showIcon style={{ marginBottom: 12 }} message={`${recheck?.personName ?? ''} · ${recheck?.gridName ?? ''}`} />
-        <Form.Item name="doneOn" label={t('pop.recheck.doneOn')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.recheck.doneOn') }) }]}>
-          <DateInput disabledDate={notFuture} />
-        </Form.Item>
-        <Form.Item name="result" label={t('pop.recheck.resultLabel')}>
-          <Radio.Group>
-            <Space direction="vertical">
-              {RECHECK_RESULTS.map((r) => (
-                <Radio key={r} value={r}>
-                  {t(`pop.recheck.result.${r}`)}
-                  <Typography.Text type="secondary" style={{ fontSize: 12, marginInlineStart: 6 }}>
-                    {t(`pop.recheck.resultHint.${r}`)}
-                  </Typography.Text>
-                </Radio>
-              ))}
-            </Space>
-          </Radio.Group>
-        </Form.Item>
-        <Form.Item
-          name="notes"
-          label={t('pop.recheck.notes')}
-          rules={[{ required: result !== undefined && result !== 'correct', whitespace: true, message: t('pop.recheck.notesRequired') }]}
-        >
-          <Input.TextArea rows={3} maxLength={1000} />
-        </Form.Item>
-        {result && result !== 'correct' && <Alert type="warning" showIcon message={t('pop.recheck.reportedTo')} />}
-      </Form>
-    </Modal>
+    <FormModal open={!!recheck} title={t('pop.recheck.record')} form={form} initialValues={{ doneOn: officeToday(), result: 'correct' }} save={save} onClose={onClose}>
+      <Alert type="info" showIcon style={{ marginBottom: 12 }} message={`${recheck?.personName ?? ''} · ${recheck?.gridName ?? ''}`} />
+      <Form.Item name="doneOn" label={t('pop.recheck.doneOn')} rules={required(t('pop.recheck.doneOn'))}>
+        <DateInput disabledDate={notFuture} />
+      </Form.Item>
+      <Form.Item name="result" label={t('pop.recheck.resultLabel')}>
+        <Radio.Group>
+          <Space direction="vertical">
+            {RECHECK_RESULTS.map((r) => (
+              <Radio key={r} value={r}>
+                {t(`pop.recheck.result.${r}`)}
+                <Typography.Text type="secondary" style={{ fontSize: 12, marginInlineStart: 6 }}>
+                  {t(`pop.recheck.resultHint.${r}`)}
+                </Typography.Text>
+              </Radio>
+            ))}
+          </Space>
+        </Radio.Group>
+      </Form.Item>
+      <Form.Item
+        name="notes"
+        label={t('pop.recheck.notes')}
+        rules={[{ required: result !== undefined && result !== 'correct', whitespace: true, message: t('pop.recheck.notesRequired') }]}
+      >
+        <Input.TextArea rows={3} maxLength={1000} />
+      </Form.Item>
+      {result && result !== 'correct' && <Alert type="warning" showIcon message={t('pop.recheck.reportedTo')} />}
+    </FormModal>
   );
 }

@@ -4,7 +4,6 @@ import { useQuery } from '@tanstack/react-query';
 import {
   Alert,
   Button,
-  type ButtonProps,
   type SelectProps,
   Card,
   Checkbox,
@@ -15,7 +14,6 @@ import {
   Form,
   Input,
   InputNumber,
-  Modal,
   Select,
   Skeleton,
   Space,
@@ -27,6 +25,7 @@ import {
 } from 'antd';
 import { EyeOutlined, LogoutOutlined } from '@ant-design/icons';
 import { CorrectButton, CorrectPersonModal, useFieldLabel } from './CorrectPersonModal';
+import { FormModal, useRequiredRules } from './FormModal';
 import { api } from '../../app/api/client';
 import { LoadError } from '../../app/api/errors';
 import { useFormMutation } from '../../app/api/useFormMutation';
@@ -94,6 +93,10 @@ export function DateInput(props: React.ComponentProps<typeof DatePicker>) {
   const isMobile = useIsMobile();
   return <DatePicker inputReadOnly={isMobile} style={{ width: '100%' }} {...props} />;
 }
+
+// ------------------------------------------------------------------ form modal
+
+export { FormModal, useRequiredRules };
 
 // ------------------------------------------------------------------ grid field
 
@@ -341,6 +344,7 @@ const reasonText = (v: string, tx: (k: string, f: string) => string) => (v === '
 
 export function DepartModal({ person, onClose }: { person: { id: string; name: string; arrivedOn: string | null } | null; onClose: () => void }) {
   const { t } = useI18n();
+  const { required } = useRequiredRules();
   const [form] = Form.useForm<{ leftOn: Dayjs; reason?: string }>();
   const depart = useFormMutation(form, {
     mutationFn: (v: { leftOn: Dayjs; reason?: string }) =>
@@ -350,26 +354,23 @@ export function DepartModal({ person, onClose }: { person: { id: string; name: s
     onDone: onClose,
   });
   return (
-    <Modal
+    <FormModal
       open={!!person}
       title={person ? t('pop.depart.title', { name: person.name }) : ''}
-      onCancel={onClose}
-      onOk={() => form.submit()}
+      form={form}
+      initialValues={{ leftOn: officeToday() }}
+      save={depart}
+      onClose={onClose}
       okText={t('pop.depart.submit')}
-      cancelText={t('common.cancel')}
-      confirmLoading={depart.isPending}
-      destroyOnHidden
     >
-      <Form form={form} layout="vertical" preserve={false} initialValues={{ leftOn: officeToday() }} onFinish={(v) => depart.mutate(v)}>
-        {person?.arrivedOn && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('pop.depart.arrivedOn', { date: fmtDate(person.arrivedOn) })} />}
-        <Form.Item name="leftOn" label={t('pop.depart.leftOn')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.depart.leftOn') }) }]}>
-          <DateInput disabledDate={notFuture} data-testid="depart-date" />
-        </Form.Item>
-        <Form.Item name="reason" label={t('pop.depart.reason')}>
-          <Input maxLength={200} placeholder={t('common.optional')} />
-        </Form.Item>
-      </Form>
-    </Modal>
+      {person?.arrivedOn && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('pop.depart.arrivedOn', { date: fmtDate(person.arrivedOn) })} />}
+      <Form.Item name="leftOn" label={t('pop.depart.leftOn')} rules={required(t('pop.depart.leftOn'))}>
+        <DateInput disabledDate={notFuture} data-testid="depart-date" />
+      </Form.Item>
+      <Form.Item name="reason" label={t('pop.depart.reason')}>
+        <Input maxLength={200} placeholder={t('common.optional')} />
+      </Form.Item>
+    </FormModal>
   );
 }
 
@@ -393,9 +394,13 @@ interface PatrolValues {
   migrantsCounted?: number;
 }
 
+/** The counts of a patrol: found on every patrol, counted on a community / station patrol only. */
+const PATROL_FOUND = ['arrivalsFound', 'departuresFound'] as const;
+const PATROL_COUNTED = ['rentalsCounted', 'migrantsCounted'] as const;
+
 export function PatrolModal({ target, onClose }: { target: PatrolTarget | null; onClose: () => void }) {
   const { t } = useI18n();
-  const isMobile = useIsMobile();
+  const { required, requiredText } = useRequiredRules();
   const [form] = Form.useForm<PatrolValues>();
   const save = useFormMutation(form, {
     mutationFn: (v: PatrolValues) =>
@@ -417,69 +422,40 @@ export function PatrolModal({ target, onClose }: { target: PatrolTarget | null; 
   });
   const grid = target?.level === 'grid';
   return (
-    <Modal
+    <FormModal
       open={!!target}
       title={t(`pop.patrol.title.${target?.level ?? 'grid'}`)}
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
-      width={isMobile ? '100%' : 560}
-      style={isMobile ? { top: 8, maxWidth: '100vw', paddingBottom: 0 } : undefined}
-      okButtonProps={{ size: isMobile ? 'large' : 'middle', 'data-testid': 'patrol-save' } as ButtonProps}
-      cancelButtonProps={{ size: isMobile ? 'large' : 'middle' }}
+      form={form}
+      initialValues={{ patrolledOn: officeToday(), checked: grid ? t('pop.patrol.checkedDefault.grid') : '', arrivalsFound: 0, departuresFound: 0 }}
+      save={save}
+      onClose={onClose}
+      okTestId="patrol-save"
+      width={560}
     >
-      <Form
-        form={form}
-        layout="vertical"
-        size={isMobile ? 'large' : 'middle'}
-        preserve={false}
-        initialValues={{
-          patrolledOn: officeToday(),
-          checked: grid ? t('pop.patrol.checkedDefault.grid') : '',
-          arrivalsFound: 0,
-          departuresFound: 0,
-        }}
-        onFinish={(v) => save.mutate(v)}
-      >
-        <Alert
-          type="info"
-          showIcon
-          style={{ marginBottom: 12 }}
-          message={grid ? `${target?.address ?? ''}` : target?.targetName ?? ''}
-          description={grid ? target?.targetName : undefined}
-        />
-        <Form.Item name="patrolledOn" label={t('pop.patrol.date')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.patrol.date') }) }]}>
-          <DateInput disabledDate={notFuture} />
-        </Form.Item>
-        <Form.Item name="checked" label={t('pop.patrol.checked')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.patrol.checked') }) }]}>
-          <Input.TextArea rows={2} maxLength={500} placeholder={t('pop.patrol.checkedPlaceholder')} />
-        </Form.Item>
-        <Form.Item name="findings" label={t('pop.patrol.findings')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.patrol.findings') }) }]}>
-          <Input.TextArea rows={3} maxLength={2000} placeholder={t('pop.patrol.findingsPlaceholder')} data-testid="patrol-findings" />
-        </Form.Item>
-        <Space size={12} wrap style={{ width: '100%' }}>
-          <Form.Item name="arrivalsFound" label={t('pop.patrol.arrivalsFound')} style={{ marginBottom: 8 }}>
+      <Alert
+        type="info"
+        showIcon
+        style={{ marginBottom: 12 }}
+        message={grid ? `${target?.address ?? ''}` : target?.targetName ?? ''}
+        description={grid ? target?.targetName : undefined}
+      />
+      <Form.Item name="patrolledOn" label={t('pop.patrol.date')} rules={required(t('pop.patrol.date'))}>
+        <DateInput disabledDate={notFuture} />
+      </Form.Item>
+      <Form.Item name="checked" label={t('pop.patrol.checked')} rules={requiredText(t('pop.patrol.checked'))}>
+        <Input.TextArea rows={2} maxLength={500} placeholder={t('pop.patrol.checkedPlaceholder')} />
+      </Form.Item>
+      <Form.Item name="findings" label={t('pop.patrol.findings')} rules={requiredText(t('pop.patrol.findings'))}>
+        <Input.TextArea rows={3} maxLength={2000} placeholder={t('pop.patrol.findingsPlaceholder')} data-testid="patrol-findings" />
+      </Form.Item>
+      <Space size={12} wrap style={{ width: '100%' }}>
+        {(grid ? PATROL_FOUND : [...PATROL_FOUND, ...PATROL_COUNTED]).map((name) => (
+          <Form.Item key={name} name={name} label={t(`pop.patrol.${name}`)} style={{ marginBottom: 8 }}>
             <InputNumber min={0} max={100000} precision={0} inputMode="numeric" style={{ width: 150 }} />
           </Form.Item>
-          <Form.Item name="departuresFound" label={t('pop.patrol.departuresFound')} style={{ marginBottom: 8 }}>
-            <InputNumber min={0} max={100000} precision={0} inputMode="numeric" style={{ width: 150 }} />
-          </Form.Item>
-          {!grid && (
-            <>
-              <Form.Item name="rentalsCounted" label={t('pop.patrol.rentalsCounted')} style={{ marginBottom: 8 }}>
-                <InputNumber min={0} max={100000} precision={0} inputMode="numeric" style={{ width: 150 }} />
-              </Form.Item>
-              <Form.Item name="migrantsCounted" label={t('pop.patrol.migrantsCounted')} style={{ marginBottom: 8 }}>
-                <InputNumber min={0} max={100000} precision={0} inputMode="numeric" style={{ width: 150 }} />
-              </Form.Item>
-            </>
-          )}
-        </Space>
-      </Form>
-    </Modal>
+        ))}
+      </Space>
+    </FormModal>
   );
 }
 
@@ -501,7 +477,7 @@ interface HouseValues {
 
 export function HouseModal({ open, grids, onClose, onCreated }: { open: boolean; grids: GridOption[]; onClose: () => void; onCreated?: (h: House) => void }) {
   const { t } = useI18n();
-  const isMobile = useIsMobile();
+  const { requiredText } = useRequiredRules();
   const [form] = Form.useForm<HouseValues>();
   const trim = (s?: string) => (s && s.trim() ? s.trim() : undefined);
   const save = useFormMutation(form, {
@@ -527,65 +503,50 @@ export function HouseModal({ open, grids, onClose, onCreated }: { open: boolean;
     },
   });
   return (
-    <Modal
-      open={open}
-      title={t('pop.house.new')}
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
-      width={isMobile ? '100%' : 600}
-      style={isMobile ? { top: 8, maxWidth: '100vw', paddingBottom: 0 } : undefined}
-      okButtonProps={{ size: isMobile ? 'large' : 'middle', 'data-testid': 'house-save' } as ButtonProps}
-      cancelButtonProps={{ size: isMobile ? 'large' : 'middle' }}
-    >
-      <Form form={form} layout="vertical" size={isMobile ? 'large' : 'middle'} preserve={false} initialValues={{ rental: true }} onFinish={(v) => save.mutate(v)}>
-        <GridField grids={grids} />
-        <Form.Item name="address" label={t('pop.house.address')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.house.address') }) }]}>
-          <Input maxLength={200} placeholder={t('pop.house.addressPlaceholder')} data-testid="house-address" />
+    <FormModal open={open} title={t('pop.house.new')} form={form} initialValues={{ rental: true }} save={save} onClose={onClose} okTestId="house-save" width={600}>
+      <GridField grids={grids} />
+      <Form.Item name="address" label={t('pop.house.address')} rules={requiredText(t('pop.house.address'))}>
+        <Input maxLength={200} placeholder={t('pop.house.addressPlaceholder')} data-testid="house-address" />
+      </Form.Item>
+      <Space.Compact block>
+        <Form.Item name="building" label={t('pop.house.building')} style={{ flex: 1 }}>
+          <Input maxLength={20} />
         </Form.Item>
-        <Space.Compact block>
-          <Form.Item name="building" label={t('pop.house.building')} style={{ flex: 1 }}>
-            <Input maxLength={20} />
-          </Form.Item>
-          <Form.Item name="unitNo" label={t('pop.house.unitNo')} style={{ flex: 1 }}>
-            <Input maxLength={20} />
-          </Form.Item>
-          <Form.Item name="room" label={t('pop.house.room')} style={{ flex: 1 }}>
-            <Input maxLength={20} />
-          </Form.Item>
-        </Space.Compact>
-        <Form.Item name="ownerName" label={t('pop.house.ownerName')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.house.ownerName') }) }]}>
-          <Input maxLength={50} data-testid="house-owner" />
+        <Form.Item name="unitNo" label={t('pop.house.unitNo')} style={{ flex: 1 }}>
+          <Input maxLength={20} />
         </Form.Item>
-        <Form.Item name="ownerIdNumber" label={t('pop.house.ownerIdNumber')}>
-          <Input maxLength={18} inputMode="text" autoComplete="off" placeholder={t('common.optional')} />
+        <Form.Item name="room" label={t('pop.house.room')} style={{ flex: 1 }}>
+          <Input maxLength={20} />
         </Form.Item>
-        <Form.Item name="ownerPhone" label={t('pop.house.ownerPhone')}>
-          <Input maxLength={30} inputMode="tel" placeholder={t('common.optional')} />
+      </Space.Compact>
+      <Form.Item name="ownerName" label={t('pop.house.ownerName')} rules={requiredText(t('pop.house.ownerName'))}>
+        <Input maxLength={50} data-testid="house-owner" />
+      </Form.Item>
+      <Form.Item name="ownerIdNumber" label={t('pop.house.ownerIdNumber')}>
+        <Input maxLength={18} inputMode="text" autoComplete="off" placeholder={t('common.optional')} />
+      </Form.Item>
+      <Form.Item name="ownerPhone" label={t('pop.house.ownerPhone')}>
+        <Input maxLength={30} inputMode="tel" placeholder={t('common.optional')} />
+      </Form.Item>
+      <Form.Item name="rental" valuePropName="checked">
+        <Checkbox>{t('pop.house.rentalCheck')}</Checkbox>
+      </Form.Item>
+      <Space size={12} wrap>
+        <Form.Item name="rooms" label={t('pop.house.rooms')}>
+          <InputNumber min={0} max={500} precision={0} inputMode="numeric" style={{ width: 140 }} />
         </Form.Item>
-        <Form.Item name="rental" valuePropName="checked">
-          <Checkbox>{t('pop.house.rentalCheck')}</Checkbox>
+        <Form.Item name="areaM2" label={t('pop.house.areaM2')}>
+          <InputNumber min={0.1} max={100000} inputMode="decimal" style={{ width: 140 }} />
         </Form.Item>
-        <Space size={12} wrap>
-          <Form.Item name="rooms" label={t('pop.house.rooms')}>
-            <InputNumber min={0} max={500} precision={0} inputMode="numeric" style={{ width: 140 }} />
-          </Form.Item>
-          <Form.Item name="areaM2" label={t('pop.house.areaM2')}>
-            <InputNumber min={0.1} max={100000} inputMode="decimal" style={{ width: 140 }} />
-          </Form.Item>
-        </Space>
-      </Form>
-    </Modal>
+      </Space>
+    </FormModal>
   );
 }
 
 export function TenancyModal({ house, onClose }: { house: { id: string; address: string; ownerName: string; gridId: string } | null; onClose: () => void }) {
   const { t } = useI18n();
+  const { required, requiredText } = useRequiredRules();
   const [form] = Form.useForm<{ tenantPersonId?: string; tenantName: string; landlordName?: string; fromDate: Dayjs }>();
-  const isMobile = useIsMobile();
   // Tenants registered in the house's grid, to link the tenancy to the person.
   const persons = useQuery({
     queryKey: ['population', 'persons', 'grid', house?.gridId],
@@ -606,46 +567,31 @@ export function TenancyModal({ house, onClose }: { house: { id: string; address:
     onDone: onClose,
   });
   return (
-    <Modal
-      open={!!house}
-      title={t('pop.tenancy.new')}
-      onCancel={onClose}
-      onOk={() => form.submit()}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      confirmLoading={save.isPending}
-      destroyOnHidden
-      width={isMobile ? '100%' : 520}
-      style={isMobile ? { top: 8, maxWidth: '100vw', paddingBottom: 0 } : undefined}
-      okButtonProps={{ size: isMobile ? 'large' : 'middle' }}
-      cancelButtonProps={{ size: isMobile ? 'large' : 'middle' }}
-    >
-      <Form form={form} layout="vertical" size={isMobile ? 'large' : 'middle'} preserve={false} initialValues={{ fromDate: officeToday(), landlordName: house?.ownerName }} onFinish={(v) => save.mutate(v)}>
-        <Alert type="info" showIcon style={{ marginBottom: 12 }} message={house?.address} />
-        <Form.Item name="tenantPersonId" label={t('pop.tenancy.person')} extra={t('pop.tenancy.personHint')}>
-          <Select
-            allowClear
-            showSearch
-            optionFilterProp="label"
-            loading={persons.isLoading}
-            options={(persons.data?.items ?? []).map((p) => ({ value: p.id, label: `${p.name}  ${p.idNumberMasked ?? ''}` }))}
-            onChange={(v: string | undefined) => {
-              const p = persons.data?.items.find((x) => x.id === v);
-              if (p) form.setFieldValue('tenantName', p.name);
-            }}
-          />
-        </Form.Item>
-        <Form.Item name="tenantName" label={t('pop.tenancy.tenantName')} rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('pop.tenancy.tenantName') }) }]}>
-          <Input maxLength={50} />
-        </Form.Item>
-        <Form.Item name="landlordName" label={t('pop.tenancy.landlordName')}>
-          <Input maxLength={50} />
-        </Form.Item>
-        <Form.Item name="fromDate" label={t('pop.tenancy.fromDate')} rules={[{ required: true, message: t('common.requiredField', { field: t('pop.tenancy.fromDate') }) }]}>
-          <DateInput disabledDate={notFuture} />
-        </Form.Item>
-      </Form>
-    </Modal>
+    <FormModal open={!!house} title={t('pop.tenancy.new')} form={form} initialValues={{ fromDate: officeToday(), landlordName: house?.ownerName }} save={save} onClose={onClose} width={520}>
+      <Alert type="info" showIcon style={{ marginBottom: 12 }} message={house?.address} />
+      <Form.Item name="tenantPersonId" label={t('pop.tenancy.person')} extra={t('pop.tenancy.personHint')}>
+        <Select
+          allowClear
+          showSearch
+          optionFilterProp="label"
+          loading={persons.isLoading}
+          options={(persons.data?.items ?? []).map((p) => ({ value: p.id, label: `${p.name}  ${p.idNumberMasked ?? ''}` }))}
+          onChange={(v: string | undefined) => {
+            const p = persons.data?.items.find((x) => x.id === v);
+            if (p) form.setFieldValue('tenantName', p.name);
+          }}
+        />
+      </Form.Item>
+      <Form.Item name="tenantName" label={t('pop.tenancy.tenantName')} rules={requiredText(t('pop.tenancy.tenantName'))}>
+        <Input maxLength={50} />
+      </Form.Item>
+      <Form.Item name="landlordName" label={t('pop.tenancy.landlordName')}>
+        <Input maxLength={50} />
+      </Form.Item>
+      <Form.Item name="fromDate" label={t('pop.tenancy.fromDate')} rules={required(t('pop.tenancy.fromDate'))}>
+        <DateInput disabledDate={notFuture} />
+      </Form.Item>
+    </FormModal>
   );
 }
 
