@@ -297,8 +297,11 @@ export interface PersonQuery {
   page: number; pageSize: number;
 }
 
+/** Matches counted exactly up to this many; beyond it `total` is the cap and `totalIsLowerBound` is set. */
+export const PERSON_COUNT_CAP = 10_000;
+
 /** Search and list (scope-filtered: out-of-scope matches are simply absent). One audit event per search. */
-export async function listPersons(db: Db, actor: Actor, q: PersonQuery, ip: string | null) {
+export async function listPersons(db: Db, actor: Actor, q: PersonQuery, ip: string | null, countCap = PERSON_COUNT_CAP) {
   if (q.reveal && !actor.permissions.has('person:reveal')) throw forbidden('您没有查看完整证件号码的权限。');
   const tree = await loadOrgTree(db);
   let query = pop(db).selectFrom('persons').where(scopeFilter(actor.scope, 'persons.grid_id'));
@@ -323,15 +326,22 @@ export async function listPersons(db: Db, actor: Actor, q: PersonQuery, ip: stri
   if (q.houseId) query = query.where('house_id', '=', q.houseId);
   if (q.status) query = query.where('status', '=', q.status);
   if (q.reviewStatus) query = query.where('review_status', '=', q.reviewStatus);
+  // The count stops at COUNT_CAP + 1: a one-character surname can match a hundred thousand people,
+  // and nobody pages through them — past the cap the list says "more than" and asks to narrow.
   const [rows, total] = await Promise.all([
     query.selectAll().orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
-    query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    pop(db).selectFrom(query.select(sql`1`.as('x')).limit(countCap + 1).as('m')).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   await recordAudit(db, {
     actorId: actor.userId, actorName: actor.name, action: q.reveal ? 'person.reveal' : 'person.search', entity: 'person', ip,
     summary: { filters: Object.keys(q).filter((k) => !['page', 'pageSize'].includes(k) && q[k as keyof PersonQuery] !== undefined), results: rows.length },
   });
-  return { items: rows.map((r) => personDto(r, { reveal: q.reveal, gridName: unitName(tree, r.grid_id) })), total: Number(total.n) };
+  const n = Number(total.n);
+  return {
+    items: rows.map((r) => personDto(r, { reveal: q.reveal, gridName: unitName(tree, r.grid_id) })),
+    total: Math.min(n, countCap),
+    ...(n > countCap ? { totalIsLowerBound: true } : {}),
+  };
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);

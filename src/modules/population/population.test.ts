@@ -3,6 +3,8 @@ import { errorOf, testApp, type Client, type TestApp } from '../../../test/helpe
 import { nextResidentId, residentId } from '../../../test/helpers/idnumbers.js';
 import { officeToday } from '../../platform/time.js';
 import { pop } from './schema.js';
+import { listPersons } from './persons.js';
+import { loadProfile } from '../../platform/org/profile.js';
 
 /**
  * M2 registry rules (PRODUCT.md M2, API.md "Population"), each test named after its rule, run
@@ -18,6 +20,7 @@ const daysAgo = (n: number) => new Date(Date.parse(`${officeToday()}T00:00:00Z`)
 const register = (c: Client, body: Record<string, unknown>, headers?: Record<string, string>) =>
   c.post('/api/v1/population/persons', { name: '测试人', gridId: shGrid1, arrivedOn: daysAgo(10), idNumber: nextResidentId(), ...body }, headers);
 const personCount = async () => Number((await pop(t.db).selectFrom('persons').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+const activeStreetCount = async () => Number((await pop(t.db).selectFrom('persons').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'active').executeTakeFirstOrThrow()).n);
 const liveMigrants = async (gridId: string) => (await pop(t.db).selectFrom('population_counters').select('migrants').where('grid_id', '=', gridId).executeTakeFirst())?.migrants ?? 0;
 const activeCount = async (gridId: string) => Number((await pop(t.db).selectFrom('persons').select((eb) => eb.fn.countAll<string>().as('n')).where('grid_id', '=', gridId).where('status', '=', 'active').executeTakeFirstOrThrow()).n);
 
@@ -225,6 +228,24 @@ describe('personal data', () => {
 
   it('the police liaison has no other writes: registering is 403', async () => {
     expect((await register(police, {})).statusCode).toBe(403);
+  });
+});
+
+describe('search counts', () => {
+  it('a search counts its matches exactly up to the cap; past it total is the cap and totalIsLowerBound is set', async () => {
+    const profile = await loadProfile(t.db, (await t.db.selectFrom('users').select('id').where('username', '=', 'liuguan').executeTakeFirstOrThrow()).id);
+    const actor = { ...profile!, session: { id: 's', kind: 'bearer' as const, csrfToken: '' } };
+    const q = { status: 'active' as const, page: 1, pageSize: 5 };
+    const exact = await listPersons(t.db, actor, q, null);
+    expect(exact.total).toBeGreaterThan(100);
+    expect(exact.total).toBe(await activeStreetCount());
+    expect(exact.totalIsLowerBound).toBeUndefined();
+    const capped = await listPersons(t.db, actor, q, null, 100);
+    expect(capped).toMatchObject({ total: 100, totalIsLowerBound: true });
+    expect(capped.items).toHaveLength(5);
+    const under = await listPersons(t.db, actor, q, null, exact.total);
+    expect(under.total).toBe(exact.total);
+    expect(under.totalIsLowerBound).toBeUndefined();
   });
 });
 

@@ -66,7 +66,7 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
     },
   }, async (req) => {
     const res = await persons.listPersons(db(), req.actor!, req.query, req.ip);
-    return page(res.items, res.total, req.query);
+    return { ...page(res.items, res.total, req.query), ...(res.totalIsLowerBound ? { totalIsLowerBound: true } : {}) };
   });
 
   r.get(`${P}/persons/:id`, {

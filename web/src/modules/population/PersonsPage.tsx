@@ -40,7 +40,7 @@ export default function PersonsPage() {
 
   const list = useQuery({
     queryKey: ['population', 'persons', filters, page, reveal],
-    queryFn: ({ signal }) => api.get<Page<Person>>(popPath('/persons'), { ...filters, reveal: reveal || undefined, page, pageSize: PAGE_SIZE }, signal),
+    queryFn: ({ signal }) => api.get<Page<Person> & { totalIsLowerBound?: boolean }>(popPath('/persons'), { ...filters, reveal: reveal || undefined, page, pageSize: PAGE_SIZE }, signal),
     placeholderData: keepPreviousData,
   });
 
@@ -192,7 +192,7 @@ export default function PersonsPage() {
             pageSize: PAGE_SIZE,
             total: list.data?.total ?? 0,
             showSizeChanger: false,
-            showTotal: (total) => t('common.total', { total }),
+            showTotal: (total) => (list.data?.totalIsLowerBound ? t('pop.persons.totalMore', { total }) : t('common.total', { total })),
             onChange: (p) => update({ page: String(p) }),
           }}
           columns={[

@@ -363,6 +363,7 @@ export const populationEn: Record<PopulationKey, string> = {
   'pop.incident.locationPlaceholder': 'e.g. gate of 8 Shuhan Street',
   'pop.incident.resolution': 'Resolution',
 
+  'pop.persons.totalMore': 'More than {total}: add conditions to narrow the search',
   'pop.persons.title': 'Find persons',
   'pop.persons.idNumber': 'ID number (complete)',
   'pop.persons.name': 'Name or pinyin initials',

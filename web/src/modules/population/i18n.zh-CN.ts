@@ -361,6 +361,7 @@ export const populationZhCN = {
   'pop.incident.locationPlaceholder': '如：蜀汉街 8 号院门口',
   'pop.incident.resolution': '处理结果',
 
+  'pop.persons.totalMore': '超过 {total} 条，请增加条件缩小范围',
   'pop.persons.title': '人员查询',
   'pop.persons.idNumber': '证件号码（完整号码）',
   'pop.persons.name': '姓名或拼音首字母',
