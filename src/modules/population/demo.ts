@@ -8,6 +8,7 @@ import { isLate } from './persons.js';
 import { populationPolicy } from './policy.js';
 import { popTx, type PopTx } from './schema.js';
 import { seedDemoContacts } from './collection-points.js';
+import { seedDemoPermitsAndLetters } from './demo-permits.js';
 import { ID_SPACE, generateRegistry, originOf, recomputeCounters, syntheticIdentity } from './synthetic.js';
 
 /**
@@ -32,6 +33,7 @@ export async function seedPopulationDemo(db: Db): Promise<void> {
   await generateRegistry(db, { persons: DEMO_PERSONS, seed: DEMO_SEED, demo: true });
   await seedScenarios(db);
   await seedDemoContacts(db);
+  await seedDemoPermitsAndLetters(db);
 }
 
 /**

@@ -43,7 +43,7 @@ export function normalizeCardNumber(raw: string, path = 'cardNumber'): string {
   return v;
 }
 export const maskCardNumber = (v: string) => (v.length <= 8 ? `${v.slice(0, 2)}****${v.slice(-2)}` : `${v.slice(0, 4)}${'*'.repeat(v.length - 8)}${v.slice(-4)}`);
-const cardIndex = (v: string) => blindIndex('permit_card', v);
+export const cardIndex = (v: string) => blindIndex('permit_card', v);
 
 function permitDto(r: PermitWithPerson, today: string, noticeDays: number, extra: { gridName?: string | null; renewedById?: string | null } = {}) {
   const daysLeft = r.status === 'issued' && r.valid_until ? daysBetween(today, r.valid_until) : null;
