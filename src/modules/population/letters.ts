@@ -8,7 +8,7 @@ import { isUniqueViolation } from '../../platform/db/unique.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
 import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
 import { addDays, communityOf, dateConflict, notInFuture, requireInScope, todayOffice, unitName } from './common.js';
-import { populationPolicy, populationSection } from './policy.js';
+import { populationPolicy } from './policy.js';
 import { pop, popTx, type PopDb, type PopTx, type ResponsibilityLetterTable } from './schema.js';
 
 /**
@@ -22,10 +22,8 @@ export const PARTY_KINDS = ['landlord', 'employer'] as const;
 export type PartyKind = (typeof PARTY_KINDS)[number];
 type LetterRow = Selectable<ResponsibilityLetterTable>;
 
-export async function letterNoticeDays(db: Db): Promise<number> {
-  const p = await populationPolicy(db);
-  return populationSection.shape.letterRenewalNoticeDays.parse(p.rules.letterRenewalNoticeDays);
-}
+/** The policy's notice window for letters ending. */
+export const letterNoticeDays = async (db: Db): Promise<number> => (await populationPolicy(db)).rules.letterRenewalNoticeDays;
 
 export type LetterState = 'upcoming' | 'valid' | 'expiring' | 'expired' | 'ended';
 

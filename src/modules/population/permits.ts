@@ -9,7 +9,7 @@ import { isUniqueViolation } from '../../platform/db/unique.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { scopeFilter } from '../../platform/org/scope.js';
 import { addDays, daysBetween, dateConflict, notInFuture, requireInScope, todayOffice, unitName } from './common.js';
-import { populationPolicy, populationSection } from './policy.js';
+import { populationPolicy } from './policy.js';
 import { pop, popTx, type PopDb, type PopTx, type ResidencePermitTable } from './schema.js';
 
 /**
@@ -28,10 +28,10 @@ export type PermitStatus = (typeof PERMIT_STATUSES)[number];
 type PermitRow = Selectable<ResidencePermitTable>;
 type PermitWithPerson = PermitRow & { person_name: string; person_id_masked: string | null; grid_id: string; person_status: 'active' | 'left' };
 
-/** The policy's renewal window (a stored pack older than the field gets the schema's default). */
+/** The policy's renewal window for permits. */
 export async function permitNoticeDays(db: Db): Promise<{ days: number; policyVersion: number }> {
   const p = await populationPolicy(db);
-  return { days: populationSection.shape.permitRenewalNoticeDays.parse(p.rules.permitRenewalNoticeDays), policyVersion: p.version };
+  return { days: p.rules.permitRenewalNoticeDays, policyVersion: p.version };
 }
 
 /** A card number as printed: letters, digits and dashes, upper-cased. Shown masked (first 4, last 4). */

@@ -4,7 +4,10 @@ import { resetIpRateLimits } from '../auth/service.js';
 import { activePolicy, invalidatePolicyCache, officeToday, validatePack } from './service.js';
 import { addDays } from '../calendar/service.js';
 import { diffDocuments } from './diff.js';
-import { defaultPacks } from './packs.js';
+import { defaultPacks, registerDefaultSection } from './packs.js';
+import { registerPolicySection } from './schema.js';
+import { sql } from 'kysely';
+import { z } from 'zod';
 
 let t: TestApp;
 let admin: Client;
@@ -301,3 +304,17 @@ describe('effective dates', () => {
   });
 });
 
+
+describe('stored packs older than the code', () => {
+  it('a field a module added later (schema default) is filled in the active pack; the stored fields keep their values', async () => {
+    registerPolicySection('zzLaterSection', z.strictObject({ kept: z.number(), addedLater: z.number().default(7) }));
+    registerDefaultSection('zzLaterSection', { street: { kept: 1, addedLater: 7 }, bureau: { kept: 1, addedLater: 7 } });
+    // The stored packs know the section, but not its newer field.
+    await t.db.updateTable('policy_versions').set({ document: sql`jsonb_set(document, '{zzLaterSection}', '{"kept": 2}'::jsonb)` }).execute();
+    invalidatePolicyCache();
+    const pack = (await activePolicy(t.db)).pack as Doc;
+    expect(pack.zzLaterSection).toEqual({ kept: 2, addedLater: 7 });
+    // Without the schema pass the field would be missing (undefined) here.
+    expect(Object.keys(pack.zzLaterSection).sort()).toEqual(['addedLater', 'kept']);
+  });
+});

@@ -92,9 +92,13 @@ export async function activePolicy(db: Db): Promise<ActivePolicy> {
   const packCode = await activePackCode(db);
   const row = await inForceVersionRow(db, packCode);
   if (!row) throw new Error(`policy pack ${packCode} has no version; was the database initialised?`);
-  // A stored pack may predate a section a newer module added: fill missing sections from the defaults.
+  // A stored pack may predate a section a newer module added: fill missing sections from the
+  // defaults, and missing fields of a section from its schema's defaults (`.default(n)`). A stored
+  // pack the current schema refuses is used as it is rather than taking the app down.
   const defaults = defaultPacks()[packCode] ?? defaultPacks()[DEFAULT_PACK_CODE]!;
-  const pack = { ...defaults, ...(row.document as PolicyPack) };
+  const merged = { ...defaults, ...(row.document as PolicyPack) };
+  const parsed = policyPackSchema().safeParse(merged);
+  const pack = parsed.success ? (parsed.data as PolicyPack) : merged;
   const value = { packCode, version: row.version, pack };
   cache = { db, value, at: now };
   return value;
