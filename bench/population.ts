@@ -19,6 +19,7 @@ import { officeToday } from '../src/platform/time.js';
 import { idIndex } from '../src/modules/population/identity.js';
 import { IMPORT_HEADERS } from '../src/modules/population/import.js';
 import { pop } from '../src/modules/population/schema.js';
+import { escapeLike } from '../src/platform/db/like.js';
 import { Rng, fictionalName, nextSyntheticIndex, originOf, syntheticIdentity } from '../src/modules/population/synthetic.js';
 import { recordBenchResults } from './results.js';
 
@@ -108,7 +109,6 @@ export async function runPopulationBench(ctx: PopulationBenchContext): Promise<R
       q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
     ]);
   };
-  const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
   const N = 200;
 
   // ---------------------------------------------------------------- ID-number lookup (p95 ≤ 20 ms)

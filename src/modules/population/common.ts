@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Expression, type SqlBool } from 'kysely';
+import { escapeLike } from '../../platform/db/like.js';
 import type { Actor } from '../../platform/auth/actor.js';
 import { AppError, forbidden, notFound, unprocessable } from '../../platform/http/errors.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
@@ -76,4 +77,17 @@ export const dateConflict = (code: string, message: string, path: string) => unp
 
 export function isAppError(e: unknown, code: string): boolean {
   return e instanceof AppError && e.code === code;
+}
+
+/**
+ * A name typed into a search box: letters only are pinyin initials (zw → 张伟), anything else is a
+ * name prefix (B-tree); with `similarFrom`, names of that many characters or more also match by
+ * trigram similarity (typos, a wrong middle character).
+ */
+export function nameMatches(typed: string, columns: { name: string; initials: string }, opts: { similarFrom?: number } = {}): Expression<SqlBool> {
+  const name = typed.trim();
+  if (/^[a-zA-Z]+$/.test(name)) return sql<SqlBool>`${sql.ref(columns.initials)} like ${`${name.toLowerCase()}%`}`;
+  const prefix = sql<SqlBool>`${sql.ref(columns.name)} like ${`${escapeLike(name)}%`}`;
+  if (opts.similarFrom !== undefined && [...name].length >= opts.similarFrom) return sql<SqlBool>`(${prefix} or ${sql.ref(columns.name)} % ${name})`;
+  return prefix;
 }

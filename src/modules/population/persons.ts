@@ -10,7 +10,7 @@ import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
 import { maskName } from '../../platform/crypto/personal.js';
 import { ETHNICITIES, EDUCATION, originName } from './dictionaries.js';
 import { checkDocument, idIndex, nameInitials, normalizePhone, reveal, sealedDocument, sealedPhone, type IdType } from './identity.js';
-import { bumpCounter, bumpWork, communityOf, dateConflict, monthOf, notInFuture, requireGridInScope, requireInScope, todayOffice, unitName } from './common.js';
+import { bumpCounter, bumpWork, communityOf, dateConflict, monthOf, nameMatches, notInFuture, requireGridInScope, requireInScope, todayOffice, unitName } from './common.js';
 import { populationPolicy } from './policy.js';
 import { pop, popTx, type PersonTable, type PopTx } from './schema.js';
 import type { Selectable } from 'kysely';
@@ -313,10 +313,8 @@ export async function listPersons(db: Db, actor: Actor, q: PersonQuery, ip: stri
     query = query.where('id_hmac', 'in', [...new Set([idIndex(normalized), idIndex(key)])]);
   }
   if (q.name) {
-    const name = q.name.trim();
-    if (/^[a-zA-Z]+$/.test(name)) query = query.where('name_initials', 'like', `${name.toLowerCase()}%`);
-    else if ([...name].length >= 3) query = query.where((eb) => eb.or([eb('name', 'like', `${escapeLike(name)}%`), sql<boolean>`name % ${name}`]));
-    else query = query.where('name', 'like', `${escapeLike(name)}%`);
+    // Trigram similarity only from 3 characters: Chinese names are 2–3 characters, so 2 would match half the street.
+    query = query.where(nameMatches(q.name, { name: 'name', initials: 'name_initials' }, { similarFrom: 3 }));
   }
   if (q.gridId) query = query.where('grid_id', '=', q.gridId);
   if (q.communityId) {
@@ -343,8 +341,6 @@ export async function listPersons(db: Db, actor: Actor, q: PersonQuery, ip: stri
     ...(n > countCap ? { totalIsLowerBound: true } : {}),
   };
 }
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * Dedup suggestions (疑似重复) before saving: the exact document match, then people with the same

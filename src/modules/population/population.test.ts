@@ -231,6 +231,20 @@ describe('personal data', () => {
   });
 });
 
+describe('name search', () => {
+  it('letters are pinyin initials, characters a prefix, trigram similarity only from 3 characters, and LIKE wildcards are literal', async () => {
+    for (const name of ['甄子明', '甄子朋', '甄明子']) expect((await register(wg, { name })).statusCode).toBe(201);
+    const found = async (name: string) => ((await liuguan.get(`/api/v1/population/persons?name=${encodeURIComponent(name)}&pageSize=50`)).json().items as { name: string }[])
+      .map((p) => p.name).filter((n) => n.startsWith('甄')).sort();
+    expect(await found('甄子')).toEqual(['甄子明', '甄子朋']); // 2 characters: prefix only
+    expect(await found('甄明')).toEqual(['甄明子']); // not 甄子明, though it shares characters
+    expect(await found('甄子明')).toEqual(['甄子明', '甄子朋']); // 3 characters: the prefix and a similar name
+    expect(await found('zzm')).toEqual(['甄子明']); // initials
+    expect(await found('甄%')).toEqual([]);
+    expect(await found('甄_明')).toEqual([]);
+  });
+});
+
 describe('search counts', () => {
   it('a search counts its matches exactly up to the cap; past it total is the cap and totalIsLowerBound is set', async () => {
     const profile = await loadProfile(t.db, (await t.db.selectFrom('users').select('id').where('username', '=', 'liuguan').executeTakeFirstOrThrow()).id);

@@ -5,7 +5,7 @@ import { recordAudit } from '../../platform/audit/service.js';
 import { conflict, unprocessable } from '../../platform/http/errors.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { scopeFilter } from '../../platform/org/scope.js';
-import { addDays, bumpWork, monthOf, notInFuture, officeDateOf, requireInScope, todayOffice, unitName } from './common.js';
+import { addDays, bumpWork, monthOf, nameMatches, notInFuture, officeDateOf, requireInScope, todayOffice, unitName } from './common.js';
 import { isLate } from './persons.js';
 import { populationPolicy } from './policy.js';
 import { pop, popTx } from './schema.js';
@@ -25,8 +25,6 @@ export interface QueueQuery {
   page: number; pageSize: number;
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /**
  * The queue: records still to review run oldest first (the 24-hour clock); reviewed ones (passed,
  * returned) newest review first. Also tells which period a spot re-check may sample.
@@ -45,10 +43,7 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: strin
   if (q.kind) query = query.where('r.kind', '=', q.kind as 'arrival');
   if (q.personId) query = query.where('r.person_id', '=', q.personId);
   if (q.q) {
-    const name = q.q.trim();
-    query = /^[a-zA-Z]+$/.test(name)
-      ? query.where('p.name_initials', 'like', `${name.toLowerCase()}%`)
-      : query.where('p.name', 'like', `${escapeLike(name)}%`);
+    query = query.where(nameMatches(q.q, { name: 'p.name', initials: 'p.name_initials' }));
   }
   const reviewed = q.status === 'passed' || q.status === 'returned';
   const ordered = reviewed

@@ -10,6 +10,7 @@ import { loadOrgTree } from './tree.js';
 import { resolveScope, scopeCovers, scopeFilter, scopeWithin, type DataScope } from './scope.js';
 import { audit } from './audit.js';
 import { isUniqueViolation } from '../db/unique.js';
+import { escapeLike } from '../db/like.js';
 
 /** Staff, posts and role grants administration (system admin: people and posts; security admin: grants). */
 const usernameTaken = () =>
@@ -40,7 +41,7 @@ async function lockedUsernames(db: Db, usernames: string[]): Promise<Set<string>
 export async function listUsers(db: Db, actor: Actor, q: { q?: string; page: number; pageSize: number }, today = officeToday()) {
   let base = db.selectFrom('users');
   if (q.q) {
-    const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = `%${escapeLike(q.q)}%`;
     base = base.where((eb) => eb.or([eb('username', 'ilike', like), eb('name', 'ilike', like)]));
   }
   // A scoped admin lists the people holding a post running today in a unit of their scope —
