@@ -11,9 +11,9 @@ import { isoDate, text, uuid } from '../../platform/http/schemas.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
 import { scopeCovers } from '../../platform/org/scope.js';
 import { maskPhone, sealPersonal } from '../../platform/crypto/personal.js';
-import { addDays, daysBetween, notInFuture, todayOffice, unitName } from './common.js';
+import { addDays, notInFuture, todayOffice, unitName } from './common.js';
+import { duePatrols } from './patrols.js';
 import { normalizePhone } from './identity.js';
-import { populationPolicy } from './policy.js';
 import { pop } from './schema.js';
 
 /**
@@ -44,30 +44,27 @@ function requirePoint(tree: OrgTree, actor: Actor, id: string) {
 
 export async function listPoints(db: Db, actor: Actor, q: { communityId?: string; problems?: boolean }) {
   const tree = await loadOrgTree(db);
-  const { rules } = await populationPolicy(db);
-  const today = todayOffice();
   const points = pointsInScope(tree, actor).filter((u) => !q.communityId || u.parent_id === q.communityId);
   const ids = points.map((u) => u.id);
-  const [current, patrols] = ids.length ? await Promise.all([
-    contacts(db).selectFrom('collection_point_contacts').selectAll().where('point_id', 'in', ids).where('to_date', 'is', null).execute(),
-    pop(db).selectFrom('patrols').select(['target_unit_id', (eb) => eb.fn.max('patrolled_on').as('last')])
-      .where('level', '=', 'station').where('target_unit_id', 'in', ids).groupBy('target_unit_id').execute(),
-  ]) : [[], []];
+  // The station's patrol of each point, as the three-level patrol list computes it.
+  const [current, due] = await Promise.all([
+    ids.length ? contacts(db).selectFrom('collection_point_contacts').selectAll().where('point_id', 'in', ids).where('to_date', 'is', null).execute() : [],
+    duePatrols(db, actor, { level: 'station' }),
+  ]);
   const contactOf = new Map(current.map((c) => [c.point_id, c]));
-  const lastOf = new Map(patrols.map((p) => [p.target_unit_id, p.last as string]));
+  const patrolOf = new Map(due.items.map((d) => [d.targetUnitId, d]));
   const items = points.map((u) => {
     const c = contactOf.get(u.id);
-    const last = lastOf.get(u.id) ?? null;
-    const dueOn = addDays(last ?? u.valid_from, rules.patrolIntervalDays.station);
-    const flags = [...(c ? [] : ['NO_CONTACT']), ...(dueOn < today ? ['PATROL_OVERDUE'] : [])];
+    const patrol = patrolOf.get(u.id);
+    const flags = [...(c ? [] : ['NO_CONTACT']), ...(patrol?.overdue ? ['PATROL_OVERDUE'] : [])];
     return {
       id: u.id, code: u.code, name: u.name, communityId: u.parent_id, communityName: unitName(tree, u.parent_id),
       contact: c ? { name: c.contact_name, phoneMasked: c.phone_masked, since: c.from_date } : null,
-      lastPatrolledOn: last, patrolDueOn: dueOn, overdueDays: Math.max(0, daysBetween(dueOn, today)), flags,
+      lastPatrolledOn: patrol?.lastPatrolledOn ?? null, patrolDueOn: patrol?.dueOn ?? null, overdueDays: patrol?.overdueDays ?? 0, flags,
     };
   });
   const shown = q.problems ? items.filter((i) => i.flags.length > 0) : items;
-  return { items: shown, total: shown.length, patrolIntervalDays: rules.patrolIntervalDays.station };
+  return { items: shown, total: shown.length, patrolIntervalDays: due.intervals.station };
 }
 
 export async function contactHistory(db: Db, actor: Actor, pointId: string) {
