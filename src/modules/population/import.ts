@@ -158,17 +158,13 @@ export function prepareChunk(ctx: PrepareContext, rows: ImportRow[], seenInFile 
 
 export { gridIndex };
 
-/** A chunk's rows written, not yet counted: what the counters and the audit event need. */
-export interface InsertedChunk { result: ChunkResult; migrantsByGrid: Map<string, number>; at: Date }
-
 /**
- * Writes one prepared chunk's new rows in the caller's transaction: one statement per table (rows
- * as column arrays). Touches no shared row (counters, audit chain), so two chunks may be inserted
- * at the same time on two connections. Rows whose document is already registered (active
- * anywhere, or left) are skipped — a returning person is registered through the form, where the
- * clerk sees the history — and reported as such.
+ * Writes one prepared chunk in the caller's transaction: one statement per table (rows as column
+ * arrays), one per kind of counter, one audit event. Rows whose document is already registered
+ * (active anywhere, or left) are skipped — a returning person is registered through the form,
+ * where the clerk sees the history — and reported as such.
  */
-export async function insertChunk(t: Tx, actor: Actor, chunk: PreparedChunk, policy: { version: number }): Promise<InsertedChunk> {
+export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, policy: { version: number }): Promise<ChunkResult> {
   const tx = popTx(t);
   const result: ChunkResult = { succeeded: 0, failed: chunk.failed, skipped: chunk.skipped, errors: [...chunk.errors] };
   // Documents already in the registry (repeats inside the file were caught while preparing).
@@ -182,7 +178,7 @@ export async function insertChunk(t: Tx, actor: Actor, chunk: PreparedChunk, pol
   });
   const now = new Date();
   const migrantsByGrid = new Map<string, number>();
-  if (fresh.length === 0) return { result, migrantsByGrid, at: now };
+  if (fresh.length === 0) return result;
   // Houses named by address in the row's grid.
   const addresses = [...new Set(fresh.flatMap((v) => (v.address ? [v.address] : [])))];
   const houseRows = addresses.length ? await tx.selectFrom('houses').select(['id', 'grid_id', 'address']).where('address', 'in', addresses).where('status', '=', 'active').execute() : [];
@@ -206,25 +202,15 @@ export async function insertChunk(t: Tx, actor: Actor, chunk: PreparedChunk, pol
   await insertRows(tx, 'residences', residences);
   await insertRows(tx, 'collection_records', records);
   await insertRows(tx, 'person_events', events);
-  result.succeeded = fresh.length;
-  return { result, migrantsByGrid, at: now };
-}
-
-/**
- * Counts an inserted chunk: the grids' live counters and the importer's entered (录入) records in
- * one statement each, and the audit event. Run after the previous chunk has committed, so chunks
- * take the shared counter rows one after another.
- */
-export async function countChunk(t: Tx, actor: Actor, inserted: InsertedChunk): Promise<void> {
-  const n = inserted.result.succeeded;
-  if (n === 0) return;
-  const tx = popTx(t);
-  const counters = [...inserted.migrantsByGrid].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grid_id, migrants]) => ({ grid_id, migrants, houses: 0, rentals: 0, employers: 0 }));
+  const n = fresh.length;
+  const counters = [...migrantsByGrid].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grid_id, migrants]) => ({ grid_id, migrants, houses: 0, rentals: 0, employers: 0 }));
   await tx.insertInto('population_counters').values(counters)
     .onConflict((oc) => oc.column('grid_id').doUpdateSet({ migrants: sql`population_counters.migrants + excluded.migrants` })).execute();
   // Imported rows are entered (录入) by the importer; collection happened before the system. The
   // importer's counter row keeps the grid it was first created with.
-  await tx.insertInto('work_counters').values({ user_id: actor.userId, month: monthOf(inserted.at), grid_id: counters[0]!.grid_id, collected: 0, entered: n, passed: 0 })
+  await tx.insertInto('work_counters').values({ user_id: actor.userId, month: monthOf(now), grid_id: counters[0]!.grid_id, collected: 0, entered: n, passed: 0 })
     .onConflict((oc) => oc.columns(['user_id', 'month']).doUpdateSet({ entered: sql`work_counters.entered + ${n}` })).execute();
   await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'person.import', entity: 'person', ip: null, summary: { rows: n } });
+  result.succeeded = n;
+  return result;
 }

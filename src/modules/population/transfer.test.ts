@@ -157,7 +157,7 @@ describe('import', () => {
     expect(await persons()).toBe(before + 3500);
   });
 
-  it('a document repeated far apart in one file (chunks written at the same time) is imported once, the repeat reported', async () => {
+  it('a document repeated far apart in one file (in different chunks) is imported once, the repeat reported', async () => {
     const rows = Array.from({ length: 2600 }, (_, i) => good(20_000 + i, '蜀汉街社区第4网格'));
     rows[2400] = { ...rows[2400]!, 证件号码: rows[10]!.证件号码 };
     const before = await persons();

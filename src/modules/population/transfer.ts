@@ -12,7 +12,7 @@ import { MAX_GENERATED_BYTES, openFile, storeFile } from '../../platform/files/i
 import { readXlsxRows, streamXlsxExport, writeErrorFile, writeTemplate } from '../../platform/excel/index.js';
 import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, originName } from './dictionaries.js';
 import { checkDocument, idIndex, reveal } from './identity.js';
-import { IMPORT_COLUMNS, IMPORT_HEADERS, REQUIRED_HEADERS, countChunk, gridIndex, insertChunk, prepareChunk, type ImportRow, type PreparedChunk, type RowError } from './import.js';
+import { IMPORT_COLUMNS, IMPORT_HEADERS, REQUIRED_HEADERS, gridIndex, prepareChunk, writeChunk, type ImportRow, type PreparedChunk, type RowError } from './import.js';
 import { populationPolicy } from './policy.js';
 import { pop } from './schema.js';
 import { todayOffice, unitName } from './common.js';
@@ -26,8 +26,6 @@ export const IMPORT_JOB = 'population.import';
 export const EXPORT_JOB = 'population.export';
 export const COMPARE_JOB = 'population.compare';
 const CHUNK = 1000;
-/** Import chunks written at the same time (each on its own connection). */
-const WRITERS = 2;
 
 /** The job's creator as an actor: their scope and permissions as of now. */
 async function actorOf(db: Db, userId: string): Promise<Actor> {
@@ -52,38 +50,28 @@ async function runImport(ctx: JobContext): Promise<void> {
   const cursor: ImportCursor = (job.cursor as ImportCursor | null) ?? { rows: 0, skipped: 0, errors: [] };
   const file = await openFile(db, params.fileId);
   let counts = { processed: job.processed, succeeded: job.succeeded, failed: job.failed };
-  /**
-   * One chunk, in its own transaction: its rows are inserted while the previous chunk may still be
-   * writing (another connection); then it waits for that one to commit before it counts, audits and
-   * moves the cursor. So chunks commit in file order and a crash resumes after the last committed
-   * one; if the previous chunk failed, this one rolls back too.
-   */
-  const write = (prepared: PreparedChunk, previous: Promise<void>) => inTransaction(db, async (tx) => {
-    const inserted = await insertChunk(tx, actor, prepared, { version: policy.version });
-    await previous;
-    await countChunk(tx, actor, inserted);
-    const r = inserted.result;
+  const write = (prepared: PreparedChunk) => inTransaction(db, async (tx) => {
+    const r = await writeChunk(tx, actor, prepared, { version: policy.version });
     cursor.rows += prepared.rows;
     cursor.skipped += r.skipped;
     cursor.errors.push(...r.errors);
     counts = { processed: counts.processed + prepared.rows, succeeded: counts.succeeded + r.succeeded, failed: counts.failed + r.failed + r.skipped };
+    // Rows and progress commit together: a crash resumes after the last committed chunk.
     await ctx.progressIn(tx, { ...counts, cursor });
   });
-  // Three stages overlap: reading, validating and sealing the next chunk (this process) while the
-  // two before it are written (the database, two connections).
+  // Two stages overlap: the next chunk is read, validated and sealed (this process) while the
+  // previous one is written (the database). Chunks commit one after another, in file order.
   const prepare = { grids, scope: actor.scope };
   const seenInFile = new Set<string>();
-  let last: Promise<void> = Promise.resolve();
-  const inFlight: Promise<void>[] = [];
+  let writing: Promise<void> = Promise.resolve();
   let chunk: ImportRow[] = [];
   const flush = async () => {
     if (chunk.length === 0) return;
     const prepared = prepareChunk(prepare, chunk, seenInFile);
     chunk = [];
-    if (inFlight.length >= WRITERS) await inFlight.shift();
-    last = write(prepared, last);
-    last.catch(() => {}); // awaited below or by the next chunk; this only keeps it from counting as unhandled meanwhile
-    inFlight.push(last);
+    await writing;
+    writing = write(prepared);
+    writing.catch(() => {}); // awaited at the next flush or below; this only keeps it from counting as unhandled meanwhile
   };
   try {
     for await (const row of readXlsxRows(file.path, { expectedHeaders: IMPORT_HEADERS, skipRows: cursor.rows, requiredHeaders: REQUIRED_HEADERS })) {
@@ -94,10 +82,10 @@ async function runImport(ctx: JobContext): Promise<void> {
     }
     await flush();
   } finally {
-    // A file that turns out unreadable half-way still lets the chunks in flight settle before the job ends.
-    await Promise.allSettled(inFlight);
+    // A file that turns out unreadable half-way still lets the chunk in flight settle before the job ends.
+    await writing.catch(() => {});
   }
-  await last;
+  await writing;
   if (cursor.errors.length) {
     const buffer = await writeErrorFile(cursor.errors.map((e) => ({ rowNumber: e.rowNumber, column: e.column, reason: e.reason, original: e.original })));
     const stored = await storeFile(db, dataDirOf(ctx), { buffer, originalName: '导入错误清单.xlsx', createdBy: actor.userId, allowed: 'xlsx', maxBytes: MAX_GENERATED_BYTES });
