@@ -2,7 +2,8 @@ import type { Actor } from '../../platform/auth/actor.js';
 import { inTransaction, type Db } from '../../platform/db/index.js';
 import { uuidv7 } from '../../platform/db/ids.js';
 import { recordAudit } from '../../platform/audit/service.js';
-import { conflict, forbidden, unprocessable } from '../../platform/http/errors.js';
+import { AppError, conflict, forbidden, unprocessable } from '../../platform/http/errors.js';
+import { attachFile } from '../../platform/files/index.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
 import { requireGridInScope, requireInScope, unitName } from './common.js';
@@ -32,21 +33,19 @@ export async function reportIncident(db: Db, actor: Actor, input: IncidentInput,
   const { tree } = await requireGridInScope(db, actor, input.gridId);
   return inTransaction(db, async (t) => {
     const tx = popTx(t);
-    const photos = input.photoFileIds ?? [];
-    if (photos.length) {
-      // Only photos this person uploaded and not yet attached to anything.
-      const files = await t.selectFrom('files').select(['id', 'owner_kind', 'created_by']).where('id', 'in', photos).execute();
-      if (files.length !== new Set(photos).size || files.some((f) => f.created_by !== actor.userId || f.owner_kind !== null)) {
-        throw unprocessable('UNKNOWN_FILE', '照片不存在或不可使用，请重新上传。', [{ path: 'photoFileIds', code: 'UNKNOWN_FILE', message: '无效的照片' }]);
-      }
-    }
+    const photos = [...new Set(input.photoFileIds ?? [])];
     const id = uuidv7();
     await tx.insertInto('grid_incidents').values({
       id, grid_id: input.gridId, category: input.category, title: input.title, description: input.description, location: input.location ?? null,
       lat: input.lat ?? null, lng: input.lng ?? null, photo_file_ids: JSON.stringify(photos), status: 'reported', reported_by: actor.userId,
       assignee_id: null, closed_at: null, resolution: null,
     }).execute();
-    if (photos.length) await t.updateTable('files').set({ owner_kind: 'grid_incident', owner_id: id }).where('id', 'in', photos).execute();
+    // Only photos this person uploaded and not yet attached to anything (the whole report rolls back otherwise).
+    for (const fileId of photos) {
+      await attachFile(t, fileId, 'grid_incident', id, { createdBy: actor.userId }).catch((e: unknown) => {
+        throw e instanceof AppError ? unprocessable('UNKNOWN_FILE', '照片不存在或不可使用，请重新上传。', [{ path: 'photoFileIds', code: 'UNKNOWN_FILE', message: '无效的照片' }]) : e;
+      });
+    }
     await tx.insertInto('grid_incident_actions').values({ id: uuidv7(), incident_id: id, action: 'report', note: null, actor_id: actor.userId }).execute();
     await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'incident.create', entity: 'grid_incident', entityId: id, ip, summary: { gridId: input.gridId, category: input.category } });
     return incidentDto(await tx.selectFrom('grid_incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), unitName(tree, input.gridId));

@@ -235,4 +235,23 @@ describe('incident photos', () => {
     const other = await t.login('wangge-xmq-1');
     expect((await other.get(photo.json().url)).statusCode).toBe(404);
   });
+
+  it('an incident may only carry photos its reporter uploaded and nobody attached yet (422 UNKNOWN_FILE, nothing written)', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    const gridId = (await t.db.selectFrom('org_units').select('id').where('name', '=', '蜀汉街社区第1网格').executeTakeFirstOrThrow()).id;
+    const incidents = async () => Number((await pop(t.db).selectFrom('grid_incidents').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const report = (fileIds: string[]) => wg.post('/api/v1/population/incidents', { gridId, category: 'object', title: '路灯损坏', description: '路灯不亮', photoFileIds: fileIds });
+    const mine = (await upload(wg, '/api/v1/population/incidents/photos', png, 'a.png')).json().fileId as string;
+    const theirs = (await upload(zhan, '/api/v1/population/incidents/photos', png, 'b.png')).json().fileId as string;
+    const before = await incidents();
+    for (const ids of [[mine, theirs], ['018f0000-0000-7000-8000-000000000000']]) {
+      const res = await report(ids);
+      expect(res.statusCode, res.body).toBe(422);
+      expect(errorOf(res).code).toBe('UNKNOWN_FILE');
+    }
+    expect(await incidents()).toBe(before);
+    expect((await report([mine])).statusCode).toBe(201);
+    expect(errorOf(await report([mine])).code).toBe('UNKNOWN_FILE'); // already attached to the first report
+    expect(await incidents()).toBe(before + 1);
+  });
 });
