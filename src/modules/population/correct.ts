@@ -8,7 +8,7 @@ import { loadOrgTree } from '../../platform/org/tree.js';
 import { maskPhone } from '../../platform/crypto/personal.js';
 import { ETHNICITIES, EDUCATION } from './dictionaries.js';
 import { checkDocument, idIndex, nameInitials, normalizePhone, sealedDocument, sealedPhone, type IdType } from './identity.js';
-import { notInFuture, requireInScope, todayOffice, unitName } from './common.js';
+import { requireInScope, todayOffice, unitName } from './common.js';
 import { dictionaryCheck, originCheck, personDto, personEvent, requireEmployer, requireHouseInGrid } from './persons.js';
 import { popTx } from './schema.js';
 
@@ -111,8 +111,8 @@ export async function correctPerson(db: Db, actor: Actor, personId: string, raw:
           }
           const other = await tx.selectFrom('persons').select('id').where('id_hmac', '=', hmac).where('id', '<>', personId).executeTakeFirst();
           if (other) throw idInUse();
+          // checkDocument refused a birth date in the future (GB 11643); it may not follow the arrival either.
           if (doc.birthDate) {
-            notInFuture(doc.birthDate, 'idNumber');
             const arrived = person.arrived_on;
             if (arrived && arrived < doc.birthDate) throw unprocessable('ARRIVAL_BEFORE_BIRTH', '来本地日期早于新证件号码中的出生日期。', [{ path: 'idNumber', code: 'ARRIVAL_BEFORE_BIRTH', message: '出生日期晚于来本地日期' }]);
           }
@@ -135,7 +135,7 @@ export async function correctPerson(db: Db, actor: Actor, personId: string, raw:
         throw unprocessable('NO_CHANGES', '没有需要更正的内容：所填信息与登记一致。', [{ path: 'reason', code: 'NO_CHANGES', message: '没有更改任何字段' }]);
       }
       await tx.updateTable('persons').set({ ...set, updated_at: new Date(), version: sql`version + 1` }).where('id', '=', personId).execute();
-      if (houseChanged && person.status === 'active') {
+      if (houseChanged) {
         // A correction of where the person lives in the same grid, not a move: the open residence follows.
         await tx.updateTable('residences').set({ house_id: input.houseId ?? null }).where('person_id', '=', personId).where('to_date', 'is', null).execute();
       }
