@@ -11,10 +11,9 @@ import { isoDate, text, uuid } from '../../platform/http/schemas.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
 import { scopeCovers } from '../../platform/org/scope.js';
 import { maskPhone, sealPersonal } from '../../platform/crypto/personal.js';
-import { addDays, notInFuture, todayOffice, unitName } from './common.js';
+import { addDays, notInFuture, unitName } from './common.js';
 import { duePatrols } from './patrols.js';
 import { normalizePhone } from './identity.js';
-import { pop } from './schema.js';
 
 /**
  * 信息采集点 (000:12): set up by a community where migrants and rental houses are dense; each has
@@ -27,7 +26,7 @@ interface ContactTable {
   from_date: DateCol; to_date: DateCol | null; reason: string | null; created_by: string | null;
   created_at: ColumnType<Date, Date | string | undefined, Date | string>; ended_by: string | null;
 }
-const contacts = (db: Db | Tx) => db.withTables<{ collection_point_contacts: ContactTable }>();
+export const contacts = (db: Db | Tx) => db.withTables<{ collection_point_contacts: ContactTable }>();
 
 export const MANAGE_POINTS = 'collection_point:manage';
 
@@ -126,26 +125,4 @@ export async function collectionPointRoutes(app: FastifyInstance): Promise<void>
     config: { permission: MANAGE_POINTS },
     schema: { tags, params: z.strictObject({ id: uuid }), body: z.strictObject({ name: text(50), phone: z.string().max(30), fromDate: isoDate, reason: text(500).optional() }) },
   }, async (req) => setContact(db(), req.actor!, req.params.id, req.body, req.ip));
-}
-
-/** Demo: every demo collection point has its contact (fictional names, numbers in a reserved test range). */
-export async function seedDemoContacts(db: Db): Promise<void> {
-  const tree = await loadOrgTree(db);
-  const points = [...tree.units.values()].filter((u) => u.kind === 'collection_point').sort((a, b) => a.code.localeCompare(b.code));
-  const names = ['罗晓梅', '蒋志强', '邓丽君', '唐文斌', '冯雪', '韩建国', '曾小燕', '彭立新', '萧红梅', '田志远', '董慧', '袁伟'];
-  const rows = points.map((u, i) => {
-    const phone = `1990000${String(1000 + i).padStart(4, '0')}`;
-    return { id: uuidv7(), point_id: u.id, contact_name: names[i % names.length]!, phone_enc: sealPersonal(phone), phone_masked: maskPhone(phone), from_date: u.valid_from, to_date: null, reason: null, created_by: null, ended_by: null };
-  });
-  if (rows.length) await contacts(db).insertInto('collection_point_contacts').values(rows).onConflict((oc) => oc.doNothing()).execute();
-  // The station clerks' fortnightly visits: one point seen five days ago, the next twenty (overdue).
-  const clerks = await db.selectFrom('staff_posts').select(['user_id', 'org_unit_id']).where('post', 'in', ['station_clerk', 'station_head']).execute();
-  const today = todayOffice();
-  const patrols = points.flatMap((u, i) => {
-    const clerk = clerks.find((c) => c.org_unit_id === u.parent_id);
-    if (!clerk) return [];
-    return [{ id: uuidv7(), level: 'station' as const, target_unit_id: u.id, house_id: null, patrolled_on: addDays(today, i % 2 === 0 ? -5 : -20), patroller_id: clerk.user_id,
-      checked: '登记台账、采集表、出租房屋信息', findings: '台账与采集表一致', arrivals_found: 0, departures_found: 0, rentals_counted: null, migrants_counted: null }];
-  });
-  if (patrols.length) await pop(db).insertInto('patrols').values(patrols).execute();
 }

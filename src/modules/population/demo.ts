@@ -7,8 +7,7 @@ import { nameInitials, sealedDocument, sealedPhone } from './identity.js';
 import { isLate } from './persons.js';
 import { populationPolicy } from './policy.js';
 import { popTx, type PopTx } from './schema.js';
-import { seedDemoContacts } from './collection-points.js';
-import { seedDemoPermitsAndLetters } from './demo-permits.js';
+import { seedDemoContacts, seedDemoPermitsAndLetters } from './demo-station.js';
 import { ID_SPACE, generateRegistry, originOf, recomputeCounters, syntheticIdentity } from './synthetic.js';
 
 /**

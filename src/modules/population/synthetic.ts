@@ -10,7 +10,7 @@ import { populationPolicy } from './policy.js';
 import { bulkInsert, insertRows } from './bulk.js';
 import {
   pop, popTx, type CollectionRecordTable, type CollectionReviewTable, type EmployerTable, type HouseTable, type PatrolTable,
-  type PersonEventTable, type PersonTable, type PopTx, type ResidenceTable, type TenancyTable,
+  type PersonEventTable, type PersonTable, type ResidenceTable, type TenancyTable,
 } from './schema.js';
 
 /**

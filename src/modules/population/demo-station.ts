@@ -1,12 +1,15 @@
 import type { Db } from '../../platform/db/index.js';
 import { uuidv7 } from '../../platform/db/ids.js';
-import { sealPersonal } from '../../platform/crypto/personal.js';
 import { addDays, todayOffice } from './common.js';
 import { cardIndex, maskCardNumber } from './permits.js';
+import { contacts } from './collection-points.js';
+import { loadOrgTree } from '../../platform/org/tree.js';
+import { maskPhone, sealPersonal } from '../../platform/crypto/personal.js';
 import { pop } from './schema.js';
 
 /**
- * Demo residence permits and responsibility letters in 蜀汉街社区 (zhan-sh's station, wangge-sh-1's
+ * Demo station work in 蜀汉街社区 and the other communities: collection-point contacts and the
+ * stations' patrols of them (seedDemoContacts); residence permits and responsibility letters in 蜀汉街社区 (zhan-sh's station, wangge-sh-1's
  * grid), so both lists open with work in them: applications waiting (申领 / 受理), permits issued
  * (one inside the renewal notice, one expired), letters in force, expiring and expired, and rental
  * houses still without one. Loaded as data, like the rest of the demo (no audit events).
@@ -60,4 +63,26 @@ export async function seedDemoPermitsAndLetters(db: Db): Promise<void> {
     };
   });
   if (letters.length) await p.insertInto('responsibility_letters').values(letters).execute();
+}
+
+/** Demo: every demo collection point has its contact (fictional names, numbers in a reserved test range). */
+export async function seedDemoContacts(db: Db): Promise<void> {
+  const tree = await loadOrgTree(db);
+  const points = [...tree.units.values()].filter((u) => u.kind === 'collection_point').sort((a, b) => a.code.localeCompare(b.code));
+  const names = ['罗晓梅', '蒋志强', '邓丽君', '唐文斌', '冯雪', '韩建国', '曾小燕', '彭立新', '萧红梅', '田志远', '董慧', '袁伟'];
+  const rows = points.map((u, i) => {
+    const phone = `1990000${String(1000 + i).padStart(4, '0')}`;
+    return { id: uuidv7(), point_id: u.id, contact_name: names[i % names.length]!, phone_enc: sealPersonal(phone), phone_masked: maskPhone(phone), from_date: u.valid_from, to_date: null, reason: null, created_by: null, ended_by: null };
+  });
+  if (rows.length) await contacts(db).insertInto('collection_point_contacts').values(rows).onConflict((oc) => oc.doNothing()).execute();
+  // The station clerks' fortnightly visits: one point seen five days ago, the next twenty (overdue).
+  const clerks = await db.selectFrom('staff_posts').select(['user_id', 'org_unit_id']).where('post', 'in', ['station_clerk', 'station_head']).execute();
+  const today = todayOffice();
+  const patrols = points.flatMap((u, i) => {
+    const clerk = clerks.find((c) => c.org_unit_id === u.parent_id);
+    if (!clerk) return [];
+    return [{ id: uuidv7(), level: 'station' as const, target_unit_id: u.id, house_id: null, patrolled_on: addDays(today, i % 2 === 0 ? -5 : -20), patroller_id: clerk.user_id,
+      checked: '登记台账、采集表、出租房屋信息', findings: '台账与采集表一致', arrivals_found: 0, departures_found: 0, rentals_counted: null, migrants_counted: null }];
+  });
+  if (patrols.length) await pop(db).insertInto('patrols').values(patrols).execute();
 }
