@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { useSearchParams } from 'react-router';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Card, Drawer, Empty, Form, Image, Input, List, Radio, Space, Tag, Typography, Upload, type UploadFile } from 'antd';
 import { AimOutlined, PlusOutlined } from '@ant-design/icons';
@@ -14,6 +13,7 @@ import { notifier } from '../../app/ui/notify';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { INCIDENT_CATEGORIES, popPath, useMyGrids, type Incident, type IncidentCategory, type IncidentStatus } from './api';
 import { GridField, useRequiredRules } from './components';
+import { useUrlState } from './lists';
 import './population.css';
 
 const STATUS_COLORS: Record<IncidentStatus, string> = { reported: 'gold', dispatched: 'blue', handling: 'processing', closed: 'green' };
@@ -23,7 +23,7 @@ export default function IncidentsPage() {
   const { t } = useI18n();
   const { can } = useAuth();
   const isMobile = useIsMobile();
-  const [params, setParams] = useSearchParams();
+  const [params, set, setParams] = useUrlState();
   const reporting = params.get('new') === '1';
   const page = Number(params.get('page') ?? '1') || 1;
   const list = useQuery({
@@ -31,12 +31,7 @@ export default function IncidentsPage() {
     queryFn: ({ signal }) => api.get<Page<Incident>>(popPath('/incidents'), { page, pageSize: 20 }, signal),
     placeholderData: keepPreviousData,
   });
-  const setReporting = (v: boolean) => {
-    const next = new URLSearchParams(params);
-    if (v) next.set('new', '1');
-    else next.delete('new');
-    setParams(next);
-  };
+  const setReporting = (v: boolean) => set({ new: v ? '1' : null });
   return (
     <div className="page pop-narrow" data-testid="incidents-page">
       <PageHeader

@@ -1,12 +1,9 @@
 import { useState } from 'react';
-import { useSearchParams } from 'react-router';
 import dayjs, { type Dayjs } from 'dayjs';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Alert, Button, Card, DatePicker, Empty, Form, Input, Radio, Segmented, Select, Space, Table, Tag, Typography } from 'antd';
-import { PlusOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, DatePicker, Empty, Form, Input, Radio, Segmented, Select, Space, Tag, Typography } from 'antd';
 import { api } from '../../app/api/client';
 import type { Page } from '../../app/api/types';
-import { LoadError } from '../../app/api/errors';
 import { useFormMutation } from '../../app/api/useFormMutation';
 import { useAuth } from '../../app/auth/AuthContext';
 import { useI18n } from '../../app/i18n';
@@ -14,7 +11,8 @@ import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, officeToday, toDateStr } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { popPath, useMyGrids, type House, type HouseMissingLetter, type Letter, type LettersPage as LettersList, type LetterState, type PartyKind } from './api';
-import { DateInput, FormModal, groupGrids, HouseDrawer, notFuture, useRequiredRules } from './components';
+import { DateInput, FormModal, HouseDrawer, notFuture, useHouseLine, useRequiredRules } from './components';
+import { FilterHint, GridFilter, NewButton, QueryTable, useUrlState } from './lists';
 import './population.css';
 
 const PAGE_SIZE = 20;
@@ -30,15 +28,6 @@ export function LetterStateTag({ state }: { state: LetterState }) {
   );
 }
 
-/** A house as the clerk reads it: address, building, unit, room. */
-function useHouseLine() {
-  const { t } = useI18n();
-  return (h: { address: string | null; building?: string | null; unitNo?: string | null; room?: string | null }) =>
-    [h.address, h.building && `${h.building}${t('pop.house.buildingSuffix')}`, h.unitNo && `${h.unitNo}${t('pop.house.unitSuffix')}`, h.room && `${h.room}${t('pop.house.roomSuffix')}`]
-      .filter(Boolean)
-      .join(' ');
-}
-
 /**
  * 责任书 — letters signed with landlords of rental houses and with employers; the ones about to
  * end or ended; and the rental houses with no letter in force today (缺签), each with a button to sign.
@@ -48,7 +37,7 @@ export default function LettersPage() {
   const houseLine = useHouseLine();
   const { can } = useAuth();
   const { grids } = useMyGrids();
-  const [params, setParams] = useSearchParams();
+  const [params, set] = useUrlState();
   const view = (params.get('view') as View | null) ?? 'all';
   const partyKind = (params.get('partyKind') as PartyKind | null) ?? undefined;
   const gridId = params.get('gridId') ?? undefined;
@@ -57,14 +46,6 @@ export default function LettersPage() {
   const [signing, setSigning] = useState<{ houseId?: string; label?: string } | null>(null);
   const [ending, setEnding] = useState<Letter | null>(null);
   const [renewing, setRenewing] = useState<Letter | null>(null);
-  const set = (patch: Record<string, string | null | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(patch)) {
-      if (v === null || v === undefined || v === '') next.delete(k);
-      else next.set(k, v);
-    }
-    setParams(next);
-  };
   const letters = useQuery({
     queryKey: ['population', 'letters', view, partyKind, gridId, page],
     queryFn: ({ signal }) =>
@@ -79,18 +60,16 @@ export default function LettersPage() {
   });
   const missingTotal = missing.data?.total;
   const writer = can('letter:write');
-  const pagination = (total: number) => ({ current: page, pageSize: PAGE_SIZE, total, showSizeChanger: false, showTotal: (n: number) => t('common.total', { total: n }), onChange: (p: number) => set({ page: String(p) }) });
+  const paging = (total: number | undefined) => ({ page, pageSize: PAGE_SIZE, total, onChange: (p: number) => set({ page: String(p) }) });
 
   return (
     <div className="page" data-testid="letters-page">
       <PageHeader
         title={t('pop.letter.title')}
         extra={
-          writer ? (
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setSigning({})} data-testid="letter-new">
-              {t('pop.letter.new')}
-            </Button>
-          ) : null
+          <NewButton allowed={writer} onClick={() => setSigning({})} testId="letter-new">
+            {t('pop.letter.new')}
+          </NewButton>
         }
       />
       <Card size="small">
@@ -113,74 +92,61 @@ export default function LettersPage() {
               options={(['landlord', 'employer'] as const).map((k) => ({ value: k, label: t(`pop.letter.partyKind.${k}`) }))}
             />
           )}
-          {grids.length > 1 && (
-            <Select allowClear showSearch optionFilterProp="label" placeholder={t('pop.grid')} style={{ minWidth: 200 }} value={gridId} onChange={(v) => set({ gridId: v ?? null, page: null })} options={groupGrids(grids)} />
-          )}
+          <GridFilter grids={grids} value={gridId} onChange={(v) => set({ gridId: v, page: null })} />
         </Space>
         {(view === 'missing' || view === 'expiring') && (
-          <Typography.Text type="secondary" style={{ fontSize: 12, display: 'block', marginTop: 8 }}>
+          <FilterHint>
             {view === 'missing' ? t('pop.letter.missingHint') : t('pop.letter.expiringHint', { days: letters.data?.renewalNoticeDays ?? '…' })}
-          </Typography.Text>
+          </FilterHint>
         )}
       </Card>
 
       {view === 'missing' ? (
-        missing.error ? (
-          <LoadError error={missing.error} onRetry={() => void missing.refetch()} />
-        ) : (
-          <Table<HouseMissingLetter>
-            rowKey="houseId"
-            size="middle"
-            loading={missing.isFetching}
-            dataSource={missing.data?.items ?? []}
-            scroll={{ x: 'max-content' }}
-            locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('pop.letter.missingEmpty')} /> }}
-            onRow={(h) => ({ onClick: () => set({ house: h.houseId }), style: { cursor: 'pointer' } })}
-            pagination={pagination(missing.data?.total ?? 0)}
-            columns={[
-              { title: t('pop.house.address'), key: 'addr', render: (_, h) => houseLine(h) },
-              { title: t('pop.grid'), dataIndex: 'gridName' },
-              { title: t('pop.house.ownerName'), dataIndex: 'ownerName' },
-              {
-                title: t('pop.letter.lastTermTo'),
-                dataIndex: 'lastTermTo',
-                render: (v: string | null) => (v ? <Tag color="red">{t('pop.letter.lastUntil', { date: fmtDate(v) })}</Tag> : <Typography.Text type="secondary">{t('pop.letter.neverSigned')}</Typography.Text>),
-              },
-              ...(writer
-                ? [
-                    {
-                      title: t('common.actions'),
-                      key: 'a',
-                      render: (_: unknown, h: HouseMissingLetter) => (
-                        <Button
-                          size="small"
-                          type="primary"
-                          data-testid="letter-sign"
-                          onClick={(e) => {
-                            e.stopPropagation();
-                            setSigning({ houseId: h.houseId, label: `${houseLine(h)} · ${h.ownerName}` });
-                          }}
-                        >
-                          {t('pop.letter.sign')}
-                        </Button>
-                      ),
-                    },
-                  ]
-                : []),
-            ]}
-          />
-        )
-      ) : letters.error ? (
-        <LoadError error={letters.error} onRetry={() => void letters.refetch()} />
+        <QueryTable<HouseMissingLetter>
+          query={missing}
+          rowKey="houseId"
+          dataSource={missing.data?.items ?? []}
+          locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('pop.letter.missingEmpty')} /> }}
+          onRow={(h) => ({ onClick: () => set({ house: h.houseId }), style: { cursor: 'pointer' } })}
+          paging={paging(missing.data?.total)}
+          columns={[
+            { title: t('pop.house.address'), key: 'addr', render: (_, h) => houseLine(h) },
+            { title: t('pop.grid'), dataIndex: 'gridName' },
+            { title: t('pop.house.ownerName'), dataIndex: 'ownerName' },
+            {
+              title: t('pop.letter.lastTermTo'),
+              dataIndex: 'lastTermTo',
+              render: (v: string | null) => (v ? <Tag color="red">{t('pop.letter.lastUntil', { date: fmtDate(v) })}</Tag> : <Typography.Text type="secondary">{t('pop.letter.neverSigned')}</Typography.Text>),
+            },
+            ...(writer
+              ? [
+                  {
+                    title: t('common.actions'),
+                    key: 'a',
+                    render: (_: unknown, h: HouseMissingLetter) => (
+                      <Button
+                        size="small"
+                        type="primary"
+                        data-testid="letter-sign"
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          setSigning({ houseId: h.houseId, label: `${houseLine(h)} · ${h.ownerName}` });
+                        }}
+                      >
+                        {t('pop.letter.sign')}
+                      </Button>
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
       ) : (
-        <Table<Letter>
-          rowKey="id"
-          size="middle"
-          loading={letters.isFetching}
+        <QueryTable<Letter>
+          query={letters}
           dataSource={letters.data?.items ?? []}
-          scroll={{ x: 'max-content' }}
           locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('pop.letter.empty')} /> }}
-          pagination={pagination(letters.data?.total ?? 0)}
+          paging={paging(letters.data?.total)}
           columns={[
             {
               title: t('pop.letter.partyName'),

@@ -1,12 +1,9 @@
 import { useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router';
 import dayjs, { type Dayjs } from 'dayjs';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Alert, Button, Card, Descriptions, Drawer, Empty, Form, Input, Radio, Segmented, Select, Skeleton, Space, Table, Tag, Timeline, Typography } from 'antd';
-import { PlusOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, Descriptions, Drawer, Empty, Form, Input, Radio, Segmented, Select, Space, Tag, Timeline, Typography } from 'antd';
 import { api } from '../../app/api/client';
 import type { Page } from '../../app/api/types';
-import { LoadError } from '../../app/api/errors';
 import { useFormMutation } from '../../app/api/useFormMutation';
 import { useAuth } from '../../app/auth/AuthContext';
 import { useI18n } from '../../app/i18n';
@@ -14,7 +11,8 @@ import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, fmtDateTime, officeToday, toDateStr } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { PERMIT_KINDS, PERMIT_STATUSES, popPath, useMyGrids, type Permit, type PermitDetail, type PermitKind, type PermitsPage as PermitsList, type PermitStatus, type Person } from './api';
-import { DateInput, FormModal, groupGrids, notFuture, useRequiredRules } from './components';
+import { DateInput, DrawerBody, FormModal, notFuture, useRequiredRules } from './components';
+import { FilterHint, GridFilter, NewButton, QueryTable, useUrlState } from './lists';
 import './population.css';
 
 const PAGE_SIZE = 20;
@@ -58,7 +56,7 @@ export default function PermitsPage() {
   const { can } = useAuth();
   const isMobile = useIsMobile();
   const { grids } = useMyGrids();
-  const [params, setParams] = useSearchParams();
+  const [params, set] = useUrlState();
   const view = (params.get('view') as View | null) ?? 'all';
   const status = (params.get('status') as PermitStatus | null) ?? undefined;
   const kind = (params.get('kind') as PermitKind | null) ?? undefined;
@@ -68,14 +66,6 @@ export default function PermitsPage() {
   const applyFor = params.get('apply');
   const [applying, setApplying] = useState(false);
   const [step, setStep] = useState<{ step: Step; permit: Permit } | null>(null);
-  const set = (patch: Record<string, string | null | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(patch)) {
-      if (v === null || v === undefined || v === '') next.delete(k);
-      else next.set(k, v);
-    }
-    setParams(next);
-  };
   useEffect(() => {
     if (applyFor && can('permit:write')) setApplying(true);
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -140,11 +130,9 @@ export default function PermitsPage() {
       <PageHeader
         title={t('pop.permit.title')}
         extra={
-          can('permit:write') ? (
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setApplying(true)} data-testid="permit-new">
-              {t('pop.permit.new')}
-            </Button>
-          ) : null
+          <NewButton allowed={can('permit:write')} onClick={() => setApplying(true)} testId="permit-new">
+            {t('pop.permit.new')}
+          </NewButton>
         }
       />
       <Card size="small">
@@ -172,54 +160,45 @@ export default function PermitsPage() {
             onChange={(v) => set({ kind: v ?? null, page: null })}
             options={PERMIT_KINDS.map((k) => ({ value: k, label: t(`pop.permit.kind.${k}`) }))}
           />
-          {grids.length > 1 && (
-            <Select allowClear showSearch optionFilterProp="label" placeholder={t('pop.grid')} style={{ minWidth: 200 }} value={gridId} onChange={(v) => set({ gridId: v ?? null, page: null })} options={groupGrids(grids)} />
-          )}
+          <GridFilter grids={grids} value={gridId} onChange={(v) => set({ gridId: v, page: null })} />
         </Space>
         {view !== 'all' && (
-          <Typography.Text type="secondary" style={{ fontSize: 12, display: 'block', marginTop: 8 }}>
+          <FilterHint>
             {view === 'expiring' ? t('pop.permit.expiringHint', { days: notice ?? '…' }) : view === 'expired' ? t('pop.permit.expiredHint') : t('pop.permit.openHint')}
-          </Typography.Text>
+          </FilterHint>
         )}
       </Card>
-      {list.error ? (
-        <LoadError error={list.error} onRetry={() => void list.refetch()} />
-      ) : (
-        <Table<Permit>
-          rowKey="id"
-          size="middle"
-          loading={list.isFetching}
-          dataSource={items}
-          scroll={{ x: 'max-content' }}
-          locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('pop.permit.empty')} /> }}
-          onRow={(p) => ({ onClick: () => set({ permit: p.id }), style: { cursor: 'pointer' } })}
-          pagination={{ current: page, pageSize: PAGE_SIZE, total: list.data?.total ?? 0, showSizeChanger: false, showTotal: (total) => t('common.total', { total }), onChange: (p) => set({ page: String(p) }) }}
-          columns={[
-            {
-              title: t('pop.permit.person'),
-              key: 'person',
-              fixed: isMobile ? undefined : 'left',
-              render: (_, p) => (
-                <Space direction="vertical" size={0}>
-                  <span>
-                    {p.personName} {p.personStatus === 'left' && <Tag>{t('pop.permit.left')}</Tag>}
-                  </span>
-                  <Typography.Text type="secondary" className="mono" style={{ fontSize: 12 }}>
-                    {p.idNumberMasked ?? '—'}
-                  </Typography.Text>
-                </Space>
-              ),
-            },
-            { title: t('pop.grid'), dataIndex: 'gridName' },
-            { title: t('pop.permit.kind'), dataIndex: 'kind', render: (k: PermitKind, p) => <Space size={4}>{t(`pop.permit.kind.${k}`)}{p.renewsId && <Tag color="cyan">{t('pop.permit.renewal')}</Tag>}</Space> },
-            { title: t('pop.permit.appliedOn'), dataIndex: 'appliedOn', render: (v: string) => fmtDate(v) },
-            { title: t('pop.permit.status'), dataIndex: 'status', render: (s: PermitStatus) => <PermitStatusTag status={s} /> },
-            { title: t('pop.permit.cardNumber'), dataIndex: 'cardNumberMasked', render: (v: string | null) => <span className="mono">{v ?? '—'}</span> },
-            { title: t('pop.permit.validUntil'), key: 'valid', render: (_, p) => <ValidityCell p={p} /> },
-            { title: t('common.actions'), key: 'a', render: (_, p) => actions(p) },
-          ]}
-        />
-      )}
+      <QueryTable<Permit>
+        query={list}
+        dataSource={items}
+        locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('pop.permit.empty')} /> }}
+        onRow={(p) => ({ onClick: () => set({ permit: p.id }), style: { cursor: 'pointer' } })}
+        paging={{ page, pageSize: PAGE_SIZE, total: list.data?.total, onChange: (p) => set({ page: String(p) }) }}
+        columns={[
+          {
+            title: t('pop.permit.person'),
+            key: 'person',
+            fixed: isMobile ? undefined : 'left',
+            render: (_, p) => (
+              <Space direction="vertical" size={0}>
+                <span>
+                  {p.personName} {p.personStatus === 'left' && <Tag>{t('pop.permit.left')}</Tag>}
+                </span>
+                <Typography.Text type="secondary" className="mono" style={{ fontSize: 12 }}>
+                  {p.idNumberMasked ?? '—'}
+                </Typography.Text>
+              </Space>
+            ),
+          },
+          { title: t('pop.grid'), dataIndex: 'gridName' },
+          { title: t('pop.permit.kind'), dataIndex: 'kind', render: (k: PermitKind, p) => <Space size={4}>{t(`pop.permit.kind.${k}`)}{p.renewsId && <Tag color="cyan">{t('pop.permit.renewal')}</Tag>}</Space> },
+          { title: t('pop.permit.appliedOn'), dataIndex: 'appliedOn', render: (v: string) => fmtDate(v) },
+          { title: t('pop.permit.status'), dataIndex: 'status', render: (s: PermitStatus) => <PermitStatusTag status={s} /> },
+          { title: t('pop.permit.cardNumber'), dataIndex: 'cardNumberMasked', render: (v: string | null) => <span className="mono">{v ?? '—'}</span> },
+          { title: t('pop.permit.validUntil'), key: 'valid', render: (_, p) => <ValidityCell p={p} /> },
+          { title: t('common.actions'), key: 'a', render: (_, p) => actions(p) },
+        ]}
+      />
       <ApplyModal
         open={applying}
         personId={applyFor}
@@ -407,70 +386,68 @@ function PermitDrawer({ id, onClose, onStep }: { id: string | null; onClose: () 
       ];
   return (
     <Drawer open={!!id} onClose={onClose} width={isMobile ? '100%' : 560} title={p ? `${p.personName} · ${t(`pop.permit.kind.${p.kind}`)}` : t('pop.permit.detail')} destroyOnHidden data-testid="permit-drawer">
-      {q.isLoading ? (
-        <Skeleton active />
-      ) : q.error ? (
-        <LoadError error={q.error} onRetry={() => void q.refetch()} />
-      ) : !p ? null : (
-        <Space direction="vertical" size={16} style={{ width: '100%' }}>
-          {steps.length > 0 && (
-            <div className="pop-actions">
-              {steps.map((s) => (
-                <Button key={s} type={s === 'refuse' ? 'default' : 'primary'} danger={s === 'refuse'} onClick={() => onStep(s, p)}>
-                  {s === 'renew' ? t('pop.permit.renew') : t(`pop.permit.${s}`)}
-                </Button>
-              ))}
-            </div>
-          )}
-          <Descriptions column={isMobile ? 1 : 2} size="small" bordered>
-            <Descriptions.Item label={t('pop.permit.person')}>{p.personName}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.idNumber')}>
-              <span className="mono">{p.idNumberMasked ?? '—'}</span>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('pop.grid')}>{p.gridName}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.permit.status')}>
-              <PermitStatusTag status={p.status} />
-            </Descriptions.Item>
-            <Descriptions.Item label={t('pop.permit.cardNumber')}>
-              <span className="mono">{p.cardNumberMasked ?? '—'}</span>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('pop.permit.validUntil')}>
-              <ValidityCell p={p} />
-            </Descriptions.Item>
-            {p.refusedReason && (
-              <Descriptions.Item label={t('pop.permit.refuseReason')} span={isMobile ? 1 : 2}>
-                {p.refusedReason}
-              </Descriptions.Item>
+      <DrawerBody query={q}>
+        {(p) => (
+          <>
+            {steps.length > 0 && (
+              <div className="pop-actions">
+                {steps.map((s) => (
+                  <Button key={s} type={s === 'refuse' ? 'default' : 'primary'} danger={s === 'refuse'} onClick={() => onStep(s, p)}>
+                    {s === 'renew' ? t('pop.permit.renew') : t(`pop.permit.${s}`)}
+                  </Button>
+                ))}
+              </div>
             )}
-            {p.note && (
-              <Descriptions.Item label={t('pop.permit.note')} span={isMobile ? 1 : 2}>
-                {p.note}
+            <Descriptions column={isMobile ? 1 : 2} size="small" bordered>
+              <Descriptions.Item label={t('pop.permit.person')}>{p.personName}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.idNumber')}>
+                <span className="mono">{p.idNumberMasked ?? '—'}</span>
               </Descriptions.Item>
-            )}
-          </Descriptions>
-          <Card size="small" title={t('pop.permit.history')}>
-            <Timeline
-              items={p.history.map((h) => ({
-                key: h.id,
-                color: h.action === 'refuse' ? 'red' : h.action === 'issue' ? 'green' : 'blue',
-                children: (
-                  <div>
-                    <Typography.Text strong>{fmtDate(h.onDate)}</Typography.Text> {t(`pop.permit.action.${h.action}`)}
-                    {h.actorName && <Typography.Text type="secondary"> · {h.actorName}</Typography.Text>}
-                    {typeof h.data.reason === 'string' && <div>{h.data.reason}</div>}
-                    {typeof h.data.validUntil === 'string' && <div>{`${t('pop.permit.validUntil')} ${fmtDate(h.data.validUntil)}`}</div>}
+              <Descriptions.Item label={t('pop.grid')}>{p.gridName}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.permit.status')}>
+                <PermitStatusTag status={p.status} />
+              </Descriptions.Item>
+              <Descriptions.Item label={t('pop.permit.cardNumber')}>
+                <span className="mono">{p.cardNumberMasked ?? '—'}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={t('pop.permit.validUntil')}>
+                <ValidityCell p={p} />
+              </Descriptions.Item>
+              {p.refusedReason && (
+                <Descriptions.Item label={t('pop.permit.refuseReason')} span={isMobile ? 1 : 2}>
+                  {p.refusedReason}
+                </Descriptions.Item>
+              )}
+              {p.note && (
+                <Descriptions.Item label={t('pop.permit.note')} span={isMobile ? 1 : 2}>
+                  {p.note}
+                </Descriptions.Item>
+              )}
+            </Descriptions>
+            <Card size="small" title={t('pop.permit.history')}>
+              <Timeline
+                items={p.history.map((h) => ({
+                  key: h.id,
+                  color: h.action === 'refuse' ? 'red' : h.action === 'issue' ? 'green' : 'blue',
+                  children: (
                     <div>
-                      <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                        {fmtDateTime(h.at)}
-                      </Typography.Text>
+                      <Typography.Text strong>{fmtDate(h.onDate)}</Typography.Text> {t(`pop.permit.action.${h.action}`)}
+                      {h.actorName && <Typography.Text type="secondary"> · {h.actorName}</Typography.Text>}
+                      {typeof h.data.reason === 'string' && <div>{h.data.reason}</div>}
+                      {typeof h.data.validUntil === 'string' && <div>{`${t('pop.permit.validUntil')} ${fmtDate(h.data.validUntil)}`}</div>}
+                      <div>
+                        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                          {fmtDateTime(h.at)}
+                        </Typography.Text>
+                      </div>
                     </div>
-                  </div>
-                ),
-              }))}
-            />
-          </Card>
-        </Space>
-      )}
+                  ),
+                }))}
+              />
+            </Card>
+          </>
+        )}
+      </DrawerBody>
     </Drawer>
   );
 }

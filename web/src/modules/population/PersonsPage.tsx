@@ -1,11 +1,10 @@
 import { useEffect, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Alert, Button, Card, Col, Empty, Form, Input, List, Pagination, Row, Select, Space, Switch, Table, Typography } from 'antd';
+import { Alert, Button, Card, Col, Form, Input, Row, Select, Space, Switch, Typography } from 'antd';
 import { EyeOutlined, LogoutOutlined, SearchOutlined } from '@ant-design/icons';
 import { api } from '../../app/api/client';
 import type { Page } from '../../app/api/types';
-import { LoadError } from '../../app/api/errors';
 import { useAuth } from '../../app/auth/AuthContext';
 import { useI18n } from '../../app/i18n';
 import { PageHeader } from '../../app/ui/PageHeader';
@@ -13,6 +12,7 @@ import { fmtDate } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { popPath, useMyGrids, type Person } from './api';
 import { DepartModal, groupGrids, PersonDrawer, PersonStatusTag, ReviewTag } from './components';
+import { FilterHint, QueryTable, useUrlState } from './lists';
 import './population.css';
 
 const PAGE_SIZE = 20;
@@ -24,7 +24,7 @@ export default function PersonsPage() {
   const { t } = useI18n();
   const { can } = useAuth();
   const isMobile = useIsMobile();
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useUrlState();
   const { grids } = useMyGrids();
   const [form] = Form.useForm<Filters>();
   const filters: Filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? undefined]).filter(([, v]) => v));
@@ -44,18 +44,18 @@ export default function PersonsPage() {
     placeholderData: keepPreviousData,
   });
 
-  const update = (patch: Record<string, string | null | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(patch)) {
-      if (v === null || v === undefined || v === '') next.delete(k);
-      else next.set(k, v);
-    }
-    setParams(next);
-  };
   const search = (v: Filters) => update({ ...Object.fromEntries(FILTERS.map((k) => [k, v[k]?.toString().trim() || null])), page: null });
 
   const idCell = (p: Person) => <span className="mono" data-testid="person-id">{reveal ? (p.idNumber ?? p.idNumberMasked ?? '—') : (p.idNumberMasked ?? '—')}</span>;
   const items = list.data?.items ?? [];
+  /** A narrow filter of a few choices. */
+  const choice = (name: 'status' | 'reviewStatus', placeholder: string, options: { value: string; label: string }[]) => (
+    <Col xs={12} sm={8} lg={3}>
+      <Form.Item name={name} style={{ marginBottom: 0 }}>
+        <Select allowClear placeholder={placeholder} options={options} />
+      </Form.Item>
+    </Col>
+  );
 
   return (
     <div className="page" data-testid="persons-page">
@@ -86,24 +86,8 @@ export default function PersonsPage() {
                 <Input allowClear placeholder={t('pop.persons.name')} autoComplete="off" data-testid="persons-name" />
               </Form.Item>
             </Col>
-            <Col xs={12} sm={8} lg={3}>
-              <Form.Item name="status" style={{ marginBottom: 0 }}>
-                <Select
-                  allowClear
-                  placeholder={t('pop.person.status')}
-                  options={(['active', 'left'] as const).map((s) => ({ value: s, label: t(`pop.person.status.${s}`) }))}
-                />
-              </Form.Item>
-            </Col>
-            <Col xs={12} sm={8} lg={3}>
-              <Form.Item name="reviewStatus" style={{ marginBottom: 0 }}>
-                <Select
-                  allowClear
-                  placeholder={t('pop.record.status')}
-                  options={(['reported', 'passed', 'returned'] as const).map((s) => ({ value: s, label: t(`pop.review.${s}`) }))}
-                />
-              </Form.Item>
-            </Col>
+            {choice('status', t('pop.person.status'), (['active', 'left'] as const).map((s) => ({ value: s, label: t(`pop.person.status.${s}`) })))}
+            {choice('reviewStatus', t('pop.record.status'), (['reported', 'passed', 'returned'] as const).map((s) => ({ value: s, label: t(`pop.review.${s}`) })))}
             {grids.length > 1 && (
               <Col xs={24} sm={8} lg={4}>
                 <Form.Item name="gridId" style={{ marginBottom: 0 }}>
@@ -128,110 +112,92 @@ export default function PersonsPage() {
             </Col>
           </Row>
         </Form>
-        <Typography.Text type="secondary" style={{ fontSize: 12, display: 'block', marginTop: 8 }}>
-          {t('pop.persons.hint')}
-        </Typography.Text>
+        <FilterHint>{t('pop.persons.hint')}</FilterHint>
       </Card>
 
-      {list.error ? (
-        <LoadError error={list.error} onRetry={() => void list.refetch()} />
-      ) : isMobile ? (
-        <>
-          <List
-            loading={list.isFetching}
-            dataSource={items}
-            locale={{ emptyText: <Empty description={t('pop.persons.empty')} /> }}
-            renderItem={(p) => (
-              <List.Item style={{ padding: '4px 0', border: 'none' }}>
-                <Card className="pop-person-card" size="small" onClick={() => update({ person: p.id })} data-testid="person-row">
-                  <div className="pop-person-line">
-                    <span className="pop-person-name">{p.name}</span>
-                    <Space size={4}>
-                      <PersonStatusTag status={p.status} />
-                      <ReviewTag status={p.reviewStatus} />
-                    </Space>
-                  </div>
-                  <div>{idCell(p)}</div>
-                  <div className="pop-person-line">
-                    <Typography.Text type="secondary">
-                      {p.gridName} · {t('pop.person.arrivedShort', { date: fmtDate(p.arrivedOn) })}
-                    </Typography.Text>
-                    {p.status === 'active' && can('person:write') && (
-                      <Button
-                        size="middle"
-                        icon={<LogoutOutlined />}
-                        onClick={(e) => {
-                          e.stopPropagation();
-                          setDepart(p);
-                        }}
-                        data-testid="person-row-depart"
-                      >
-                        {t('pop.depart.button')}
-                      </Button>
-                    )}
-                  </div>
-                </Card>
-              </List.Item>
-            )}
-          />
-          {(list.data?.total ?? 0) > PAGE_SIZE && (
-            <Pagination simple current={page} pageSize={PAGE_SIZE} total={list.data?.total ?? 0} onChange={(p) => update({ page: String(p) })} style={{ textAlign: 'center' }} />
-          )}
-        </>
-      ) : (
-        <Table<Person>
-          rowKey="id"
-          size="middle"
-          loading={list.isFetching}
-          dataSource={items}
-          scroll={{ x: 'max-content' }}
-          locale={{ emptyText: t('pop.persons.empty') }}
-          onRow={(r) => ({ onClick: () => update({ person: r.id }), style: { cursor: 'pointer' }, 'data-testid': 'person-row' }) as React.HTMLAttributes<HTMLElement>}
-          pagination={{
-            current: page,
-            pageSize: PAGE_SIZE,
-            total: list.data?.total ?? 0,
-            showSizeChanger: false,
-            showTotal: (total) => (list.data?.totalIsLowerBound ? t('pop.persons.totalMore', { total }) : t('common.total', { total })),
-            onChange: (p) => update({ page: String(p) }),
-          }}
-          columns={[
-            { title: t('pop.person.name'), dataIndex: 'name', fixed: 'left' },
-            { title: t('pop.person.idNumber'), key: 'id', render: (_, p) => idCell(p) },
-            { title: t('pop.person.gender'), dataIndex: 'gender', render: (g: Person['gender']) => (g ? t(`pop.gender.${g}`) : '—') },
-            { title: t('pop.person.birthDate'), dataIndex: 'birthDate', render: (v: string | null) => fmtDate(v) || '—' },
-            { title: t('pop.grid'), dataIndex: 'gridName' },
-            { title: t('pop.person.arrivedOn'), dataIndex: 'arrivedOn', render: (v: string | null) => fmtDate(v) },
-            { title: t('pop.person.leftOn'), dataIndex: 'leftOn', render: (v: string | null) => fmtDate(v) || '' },
-            { title: t('pop.person.status'), dataIndex: 'status', render: (s: Person['status']) => <PersonStatusTag status={s} /> },
-            { title: t('pop.record.status'), dataIndex: 'reviewStatus', render: (s: Person['reviewStatus']) => <ReviewTag status={s} /> },
-            {
-              title: t('common.actions'),
-              key: 'a',
-              render: (_, p) => (
+      <QueryTable<Person>
+        query={list}
+        cards={{
+          empty: t('pop.persons.empty'),
+          card: (p) => (
+            <Card className="pop-person-card" size="small" onClick={() => update({ person: p.id })} data-testid="person-row">
+              <div className="pop-person-line">
+                <span className="pop-person-name">{p.name}</span>
                 <Space size={4}>
-                  <Typography.Link onClick={() => update({ person: p.id })}>{t('common.detail')}</Typography.Link>
-                  {p.status === 'active' && can('person:write') && (
-                    <Typography.Link
-                      onClick={(e) => {
-                        e.stopPropagation();
-                        setDepart(p);
-                      }}
-                    >
-                      {t('pop.depart.button')}
-                    </Typography.Link>
-                  )}
-                  {p.status === 'active' && can('permit:write') && (
-                    <Link to={`/population/permits?apply=${p.id}`} onClick={(e) => e.stopPropagation()} data-testid="person-row-permit">
-                      {t('pop.permit.applyButton')}
-                    </Link>
-                  )}
+                  <PersonStatusTag status={p.status} />
+                  <ReviewTag status={p.reviewStatus} />
                 </Space>
-              ),
-            },
-          ]}
-        />
-      )}
+              </div>
+              <div>{idCell(p)}</div>
+              <div className="pop-person-line">
+                <Typography.Text type="secondary">
+                  {p.gridName} · {t('pop.person.arrivedShort', { date: fmtDate(p.arrivedOn) })}
+                </Typography.Text>
+                {p.status === 'active' && can('person:write') && (
+                  <Button
+                    size="middle"
+                    icon={<LogoutOutlined />}
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      setDepart(p);
+                    }}
+                    data-testid="person-row-depart"
+                  >
+                    {t('pop.depart.button')}
+                  </Button>
+                )}
+              </div>
+            </Card>
+          ),
+        }}
+        dataSource={items}
+        locale={{ emptyText: t('pop.persons.empty') }}
+        paging={{ page, pageSize: PAGE_SIZE, total: list.data?.total, onChange: (p) => update({ page: String(p) }) }}
+        onRow={(r) => ({ onClick: () => update({ person: r.id }), style: { cursor: 'pointer' }, 'data-testid': 'person-row' }) as React.HTMLAttributes<HTMLElement>}
+        pagination={{
+          current: page,
+          pageSize: PAGE_SIZE,
+          total: list.data?.total ?? 0,
+          showSizeChanger: false,
+          showTotal: (total) => (list.data?.totalIsLowerBound ? t('pop.persons.totalMore', { total }) : t('common.total', { total })),
+          onChange: (p) => update({ page: String(p) }),
+        }}
+        columns={[
+          { title: t('pop.person.name'), dataIndex: 'name', fixed: 'left' },
+          { title: t('pop.person.idNumber'), key: 'id', render: (_, p) => idCell(p) },
+          { title: t('pop.person.gender'), dataIndex: 'gender', render: (g: Person['gender']) => (g ? t(`pop.gender.${g}`) : '—') },
+          { title: t('pop.person.birthDate'), dataIndex: 'birthDate', render: (v: string | null) => fmtDate(v) || '—' },
+          { title: t('pop.grid'), dataIndex: 'gridName' },
+          { title: t('pop.person.arrivedOn'), dataIndex: 'arrivedOn', render: (v: string | null) => fmtDate(v) },
+          { title: t('pop.person.leftOn'), dataIndex: 'leftOn', render: (v: string | null) => fmtDate(v) || '' },
+          { title: t('pop.person.status'), dataIndex: 'status', render: (s: Person['status']) => <PersonStatusTag status={s} /> },
+          { title: t('pop.record.status'), dataIndex: 'reviewStatus', render: (s: Person['reviewStatus']) => <ReviewTag status={s} /> },
+          {
+            title: t('common.actions'),
+            key: 'a',
+            render: (_, p) => (
+              <Space size={4}>
+                <Typography.Link onClick={() => update({ person: p.id })}>{t('common.detail')}</Typography.Link>
+                {p.status === 'active' && can('person:write') && (
+                  <Typography.Link
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      setDepart(p);
+                    }}
+                  >
+                    {t('pop.depart.button')}
+                  </Typography.Link>
+                )}
+                {p.status === 'active' && can('permit:write') && (
+                  <Link to={`/population/permits?apply=${p.id}`} onClick={(e) => e.stopPropagation()} data-testid="person-row-permit">
+                    {t('pop.permit.applyButton')}
+                  </Link>
+                )}
+              </Space>
+            ),
+          },
+        ]}
+      />
       <PersonDrawer id={openId} reveal={reveal} onClose={() => update({ person: null })} />
       <DepartModal person={depart ? { id: depart.id, name: depart.name, arrivedOn: depart.arrivedOn } : null} onClose={() => setDepart(null)} />
     </div>

@@ -1,11 +1,10 @@
 import { useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router';
 import type { Dayjs } from 'dayjs';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, Form, Input, List, Radio, Select, Space, Switch, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
+import { Alert, Button, Card, Form, Input, List, Radio, Select, Space, Switch, Tabs, Tag, Tooltip, Typography } from 'antd';
 import { CheckOutlined, ClockCircleOutlined, RollbackOutlined } from '@ant-design/icons';
 import { api } from '../../app/api/client';
-import { LoadError, useShowError } from '../../app/api/errors';
+import { useShowError } from '../../app/api/errors';
 import { useFormMutation } from '../../app/api/useFormMutation';
 import { useAuth } from '../../app/auth/AuthContext';
 import { useI18n } from '../../app/i18n';
@@ -14,7 +13,8 @@ import { fmtDate, fmtDateTime, officeToday, toDateStr } from '../../app/ui/forma
 import { notifier } from '../../app/ui/notify';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { popPath, RECHECK_RESULTS, useMyGrids, type Recheck, type RecheckResult, type RechecksPage, type RecordKind, type RecordsPage, type ReviewRecord, type ReviewStatus } from './api';
-import { DateInput, FormModal, groupGrids, KindLabel, notFuture, notPast, PersonDrawer, ReviewTag, useRequiredRules } from './components';
+import { DateInput, FormModal, KindLabel, notFuture, notPast, PersonDrawer, ReviewTag, useRequiredRules } from './components';
+import { GridFilter, QueryTable, useUrlState } from './lists';
 import './population.css';
 
 const PAGE_SIZE = 20;
@@ -24,16 +24,8 @@ type Tab = ReviewStatus | 'rechecks';
 export default function ReviewPage() {
   const { t } = useI18n();
   const { can } = useAuth();
-  const [params, setParams] = useSearchParams();
+  const [params, set] = useUrlState();
   const tab = (params.get('tab') ?? (can('person:review') ? 'reported' : 'rechecks')) as Tab;
-  const set = (patch: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(patch)) {
-      if (v === null || v === '') next.delete(k);
-      else next.set(k, v);
-    }
-    setParams(next);
-  };
   const tabs = [
     ...(can('person:review')
       ? (['reported', 'passed', 'returned'] as const).map((s) => ({ key: s, label: t(`pop.reviewTab.${s}`), children: <RecordsTab status={s} params={params} set={set} /> }))
@@ -149,9 +141,7 @@ function RecordsTab({ status, params, set }: { status: ReviewStatus; params: URL
           autoComplete="off"
           data-testid="records-q"
         />
-        {grids.length > 1 && (
-          <Select allowClear showSearch optionFilterProp="label" placeholder={t('pop.grid')} style={{ minWidth: 200 }} value={gridId} onChange={(v) => set({ gridId: v ?? null, page: null })} options={groupGrids(grids)} />
-        )}
+        <GridFilter grids={grids} value={gridId} onChange={(v) => set({ gridId: v, page: null })} />
         <Select
           allowClear
           placeholder={t('pop.record.kind')}
@@ -180,69 +170,58 @@ function RecordsTab({ status, params, set }: { status: ReviewStatus; params: URL
             : ''}
         </Typography.Text>
       )}
-      {list.error ? (
-        <LoadError error={list.error} onRetry={() => void list.refetch()} />
-      ) : isMobile ? (
-        <List
-          loading={list.isFetching}
-          dataSource={items}
-          locale={{ emptyText: t('pop.review.empty') }}
-          pagination={(list.data?.total ?? 0) > PAGE_SIZE ? { current: page, pageSize: PAGE_SIZE, total: list.data?.total, simple: true, onChange: (p) => set({ page: String(p) }) } : false}
-          renderItem={(r) => (
-            <List.Item data-testid="record-row" data-person={r.personName ?? ''}>
-              <Card size="small" className="pop-person-card">
-                <Space direction="vertical" size={4} style={{ width: '100%' }}>
-                  <Space size={6} wrap>
-                    <KindLabel kind={r.kind} />
-                    {subject(r)}
-                    <span className="mono">{r.idNumberMasked}</span>
-                    <ReviewTag status={r.reviewStatus} />
-                  </Space>
-                  <Typography.Text type="secondary">
-                    {r.gridName} · {r.collectorName}
-                  </Typography.Text>
-                  {clock(r)}
-                  {r.returnReasons && <Typography.Text type="danger">{r.returnReasons}</Typography.Text>}
-                  {actions(r)}
-                </Space>
-              </Card>
-            </List.Item>
-          )}
-        />
-      ) : (
-        <Table<ReviewRecord>
-          rowKey="id"
-          size="middle"
-          loading={list.isFetching}
-          dataSource={items}
-          scroll={{ x: 'max-content' }}
-          locale={{ emptyText: t('pop.review.empty') }}
-          rowClassName={(r) => (r.late ? 'row-late' : '')}
-          onRow={(r) => ({ 'data-testid': 'record-row', 'data-person': r.personName ?? '' }) as React.HTMLAttributes<HTMLElement>}
-          rowSelection={status === 'reported' && can('person:review') ? { selectedRowKeys: selected, onChange: (keys) => setSelected(keys.map(String)) } : undefined}
-          pagination={{
-            current: page,
-            pageSize: PAGE_SIZE,
-            total: list.data?.total ?? 0,
-            showSizeChanger: false,
-            showTotal: (total) => t('common.total', { total }),
-            onChange: (p) => set({ page: String(p) }),
-          }}
-          columns={[
-            { title: t('pop.record.kind'), dataIndex: 'kind', render: (k: RecordKind) => <KindLabel kind={k} /> },
-            { title: t('pop.review.subject'), key: 'subject', render: (_, r) => subject(r) },
-            { title: t('pop.person.idNumber'), dataIndex: 'idNumberMasked', render: (v: string | null) => <span className="mono">{v ?? ''}</span> },
-            { title: t('pop.grid'), dataIndex: 'gridName' },
-            { title: t('pop.review.collector'), dataIndex: 'collectorName' },
-            { title: t('pop.record.collectedAt'), dataIndex: 'collectedAt', render: (v: string) => fmtDateTime(v) },
-            { title: t('pop.review.clockTitle', { deadline }), key: 'clock', render: (_, r) => clock(r) },
-            ...(status !== 'reported' ? [{ title: t('pop.review.reviewedAt'), dataIndex: 'reviewedAt', render: (v: string | null) => fmtDateTime(v) }] : []),
-            ...(status === 'returned' ? [{ title: t('pop.record.returnReasons'), dataIndex: 'returnReasons' }] : []),
-            ...(status !== 'reported' ? [{ title: t('pop.record.status'), dataIndex: 'reviewStatus', render: (s: ReviewStatus) => <ReviewTag status={s} /> }] : []),
-            { title: t('common.actions'), key: 'a', fixed: 'right', render: (_, r) => actions(r) },
-          ]}
-        />
-      )}
+      <QueryTable<ReviewRecord>
+        query={list}
+        mobile={
+          isMobile && (
+            <List
+              loading={list.isFetching}
+              dataSource={items}
+              locale={{ emptyText: t('pop.review.empty') }}
+              pagination={(list.data?.total ?? 0) > PAGE_SIZE ? { current: page, pageSize: PAGE_SIZE, total: list.data?.total, simple: true, onChange: (p) => set({ page: String(p) }) } : false}
+              renderItem={(r) => (
+                <List.Item data-testid="record-row" data-person={r.personName ?? ''}>
+                  <Card size="small" className="pop-person-card">
+                    <Space direction="vertical" size={4} style={{ width: '100%' }}>
+                      <Space size={6} wrap>
+                        <KindLabel kind={r.kind} />
+                        {subject(r)}
+                        <span className="mono">{r.idNumberMasked}</span>
+                        <ReviewTag status={r.reviewStatus} />
+                      </Space>
+                      <Typography.Text type="secondary">
+                        {r.gridName} · {r.collectorName}
+                      </Typography.Text>
+                      {clock(r)}
+                      {r.returnReasons && <Typography.Text type="danger">{r.returnReasons}</Typography.Text>}
+                      {actions(r)}
+                    </Space>
+                  </Card>
+                </List.Item>
+              )}
+            />
+          )
+        }
+        dataSource={items}
+        locale={{ emptyText: t('pop.review.empty') }}
+        rowClassName={(r) => (r.late ? 'row-late' : '')}
+        onRow={(r) => ({ 'data-testid': 'record-row', 'data-person': r.personName ?? '' }) as React.HTMLAttributes<HTMLElement>}
+        rowSelection={status === 'reported' && can('person:review') ? { selectedRowKeys: selected, onChange: (keys) => setSelected(keys.map(String)) } : undefined}
+        paging={{ page, pageSize: PAGE_SIZE, total: list.data?.total, onChange: (p) => set({ page: String(p) }) }}
+        columns={[
+          { title: t('pop.record.kind'), dataIndex: 'kind', render: (k: RecordKind) => <KindLabel kind={k} /> },
+          { title: t('pop.review.subject'), key: 'subject', render: (_, r) => subject(r) },
+          { title: t('pop.person.idNumber'), dataIndex: 'idNumberMasked', render: (v: string | null) => <span className="mono">{v ?? ''}</span> },
+          { title: t('pop.grid'), dataIndex: 'gridName' },
+          { title: t('pop.review.collector'), dataIndex: 'collectorName' },
+          { title: t('pop.record.collectedAt'), dataIndex: 'collectedAt', render: (v: string) => fmtDateTime(v) },
+          { title: t('pop.review.clockTitle', { deadline }), key: 'clock', render: (_, r) => clock(r) },
+          ...(status !== 'reported' ? [{ title: t('pop.review.reviewedAt'), dataIndex: 'reviewedAt', render: (v: string | null) => fmtDateTime(v) }] : []),
+          ...(status === 'returned' ? [{ title: t('pop.record.returnReasons'), dataIndex: 'returnReasons' }] : []),
+          ...(status !== 'reported' ? [{ title: t('pop.record.status'), dataIndex: 'reviewStatus', render: (s: ReviewStatus) => <ReviewTag status={s} /> }] : []),
+          { title: t('common.actions'), key: 'a', fixed: 'right', render: (_, r) => actions(r) },
+        ]}
+      />
       <ReturnModal records={returning} onClose={() => setReturning(null)} />
       <ScheduleRecheckModal record={recheck} period={list.data?.recheckFrom ? { days: list.data.recheckLookbackDays ?? 0, from: list.data.recheckFrom } : null} onClose={() => setRecheck(null)} />
       <PersonDrawer id={person} onClose={() => setPerson(null)} />
@@ -359,39 +338,32 @@ function RechecksTab({ params, set }: { params: URLSearchParams; set: (p: Record
           </Typography.Text>
         )}
       </Space>
-      {list.error ? (
-        <LoadError error={list.error} onRetry={() => void list.refetch()} />
-      ) : (
-        <Table<Recheck>
-          rowKey="id"
-          size="middle"
-          loading={list.isFetching}
-          dataSource={list.data?.items ?? []}
-          scroll={{ x: 'max-content' }}
-          locale={{ emptyText: t('pop.recheck.empty') }}
-          pagination={{ current: page, pageSize: PAGE_SIZE, total: list.data?.total ?? 0, showSizeChanger: false, showTotal: (total) => t('common.total', { total }), onChange: (p) => set({ page: String(p) }) }}
-          columns={[
-            { title: t('pop.recheck.scheduledOn'), dataIndex: 'scheduledOn', render: (v: string) => fmtDate(v) },
-            { title: t('pop.record.kind'), dataIndex: 'recordKind', render: (k: RecordKind) => <KindLabel kind={k} /> },
-            { title: t('pop.person.name'), dataIndex: 'personName', render: (v: string | null) => v ?? '—' },
-            { title: t('pop.person.idNumber'), dataIndex: 'idNumberMasked', render: (v: string | null) => <span className="mono">{v ?? ''}</span> },
-            { title: t('pop.grid'), dataIndex: 'gridName' },
-            { title: t('pop.recheck.doneOn'), dataIndex: 'doneOn', render: (v: string | null) => fmtDate(v) },
-            { title: t('pop.recheck.resultLabel'), dataIndex: 'result', render: (r: RecheckResult | null) => <RecheckResultTag result={r} /> },
-            { title: t('pop.recheck.notes'), dataIndex: 'notes', render: (v: string | null) => v ?? '' },
-            {
-              title: t('common.actions'),
-              key: 'a',
-              render: (_, r) =>
-                r.result ? null : (
-                  <Button size="small" type="primary" onClick={() => setRecording(r)}>
-                    {t('pop.recheck.record')}
-                  </Button>
-                ),
-            },
-          ]}
-        />
-      )}
+      <QueryTable<Recheck>
+        query={list}
+        dataSource={list.data?.items ?? []}
+        locale={{ emptyText: t('pop.recheck.empty') }}
+        paging={{ page, pageSize: PAGE_SIZE, total: list.data?.total, onChange: (p) => set({ page: String(p) }) }}
+        columns={[
+          { title: t('pop.recheck.scheduledOn'), dataIndex: 'scheduledOn', render: (v: string) => fmtDate(v) },
+          { title: t('pop.record.kind'), dataIndex: 'recordKind', render: (k: RecordKind) => <KindLabel kind={k} /> },
+          { title: t('pop.person.name'), dataIndex: 'personName', render: (v: string | null) => v ?? '—' },
+          { title: t('pop.person.idNumber'), dataIndex: 'idNumberMasked', render: (v: string | null) => <span className="mono">{v ?? ''}</span> },
+          { title: t('pop.grid'), dataIndex: 'gridName' },
+          { title: t('pop.recheck.doneOn'), dataIndex: 'doneOn', render: (v: string | null) => fmtDate(v) },
+          { title: t('pop.recheck.resultLabel'), dataIndex: 'result', render: (r: RecheckResult | null) => <RecheckResultTag result={r} /> },
+          { title: t('pop.recheck.notes'), dataIndex: 'notes', render: (v: string | null) => v ?? '' },
+          {
+            title: t('common.actions'),
+            key: 'a',
+            render: (_, r) =>
+              r.result ? null : (
+                <Button size="small" type="primary" onClick={() => setRecording(r)}>
+                  {t('pop.recheck.record')}
+                </Button>
+              ),
+          },
+        ]}
+      />
       <RecheckResultModal recheck={recording} onClose={() => setRecording(null)} />
     </Space>
   );

@@ -80,8 +80,8 @@ export interface DedupCandidate {
   reason: string;
 }
 
-export interface House {
-  id: string;
+/** Where a house is and whose it is, as lists show it. */
+export interface HousePlace {
   gridId: string;
   gridName: string | null;
   address: string;
@@ -89,6 +89,10 @@ export interface House {
   unitNo: string | null;
   room: string | null;
   ownerName: string;
+}
+
+export interface House extends HousePlace {
+  id: string;
   ownerIdNumberMasked: string | null;
   ownerPhoneMasked: string | null;
   rental: boolean;
@@ -470,15 +474,8 @@ export interface LettersPage extends Page<Letter> {
   renewalNoticeDays: number;
   expiringWithinDays: number | null;
 }
-export interface HouseMissingLetter {
+export interface HouseMissingLetter extends HousePlace {
   houseId: string;
-  gridId: string;
-  gridName: string | null;
-  address: string;
-  building: string | null;
-  unitNo: string | null;
-  room: string | null;
-  ownerName: string;
   lastTermTo: string | null;
 }
 export interface HouseLetters {

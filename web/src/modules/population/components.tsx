@@ -19,6 +19,7 @@ import {
   Space,
   Switch,
   Table,
+  type TableProps,
   Tag,
   Timeline,
   Typography,
@@ -146,6 +147,43 @@ export function groupGrids(grids: GridOption[]): NonNullable<SelectProps['option
   return [...byCommunity.values()];
 }
 
+// ------------------------------------------------------------------ detail drawers
+
+/** A detail drawer's body: a skeleton while it loads, the error (with 重试), then its sections one under another. */
+export function DrawerBody<T>({ query, children }: { query: { isLoading: boolean; error: unknown; refetch: () => unknown; data: T | undefined }; children: (data: T) => ReactNode }) {
+  if (query.isLoading) return <Skeleton active />;
+  if (query.error) return <LoadError error={query.error} onRetry={() => void query.refetch()} />;
+  if (!query.data) return null;
+  return (
+    <Space direction="vertical" size={16} style={{ width: '100%' }}>
+      {children(query.data)}
+    </Space>
+  );
+}
+
+/** A small table in a detail drawer's card: every row, "无" when there is none. */
+export function CardTable<T extends object>({ title, ...table }: { title: ReactNode } & Omit<TableProps<T>, 'title'>) {
+  const { t } = useI18n();
+  return (
+    <Card size="small" title={title}>
+      <Table<T> size="small" rowKey="id" pagination={false} scroll={{ x: 'max-content' }} locale={{ emptyText: t('common.none') }} {...table} />
+    </Card>
+  );
+}
+
+/** A stay or tenancy: "from 至 to", or "since from" while it lasts. */
+const periodText = (t: ReturnType<typeof useI18n>['t'], r: { from: string; to: string | null }) =>
+  r.to ? `${fmtDate(r.from)} ${t('common.to')} ${fmtDate(r.to)}` : t('pop.person.sinceNow', { date: fmtDate(r.from) });
+
+/** A house as the clerk reads it: address, building, unit, room. */
+export function useHouseLine() {
+  const { t } = useI18n();
+  return (h: { address: string | null; building?: string | null; unitNo?: string | null; room?: string | null }) =>
+    [h.address, h.building && `${h.building}${t('pop.house.buildingSuffix')}`, h.unitNo && `${h.unitNo}${t('pop.house.unitSuffix')}`, h.room && `${h.room}${t('pop.house.roomSuffix')}`]
+      .filter(Boolean)
+      .join(' ');
+}
+
 // ------------------------------------------------------------------ person drawer
 
 export function PersonDrawer({ id, onClose, reveal: revealInitial = false }: { id: string | null; onClose: () => void; reveal?: boolean }) {
@@ -185,92 +223,84 @@ export function PersonDrawer({ id, onClose, reveal: revealInitial = false }: { i
         ) : null
       }
     >
-      {q.isLoading ? (
-        <Skeleton active />
-      ) : q.error ? (
-        <LoadError error={q.error} onRetry={() => void q.refetch()} />
-      ) : !p ? null : (
-        <Space direction="vertical" size={16} style={{ width: '100%' }}>
-          {can('person:reveal') && (
-            <Space>
-              <Switch checked={reveal} onChange={setReveal} data-testid="person-reveal" />
-              <span>
-                <EyeOutlined /> {t('pop.reveal.toggle')}
-              </span>
-              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                {t('pop.reveal.audited')}
-              </Typography.Text>
-            </Space>
-          )}
-          <Descriptions column={isMobile ? 1 : 2} size="small" bordered>
-            <Descriptions.Item label={t('pop.person.name')}>{p.name}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.status')}>
-              <Space size={4}>
-                <PersonStatusTag status={p.status} />
-                <ReviewTag status={p.reviewStatus} />
+      <DrawerBody query={q}>
+        {(p) => (
+          <>
+            {can('person:reveal') && (
+              <Space>
+                <Switch checked={reveal} onChange={setReveal} data-testid="person-reveal" />
+                <span>
+                  <EyeOutlined /> {t('pop.reveal.toggle')}
+                </span>
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {t('pop.reveal.audited')}
+                </Typography.Text>
               </Space>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.idType')}>{tx(`pop.idType.${p.idType}`, p.idType)}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.idNumber')}>
-              <span className="mono" data-testid="person-id-number">
-                {reveal ? (p.idNumber ?? '—') : (p.idNumberMasked ?? '—')}
-              </span>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.gender')}>{p.gender ? t(`pop.gender.${p.gender}`) : '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.birthDate')}>{fmtDate(p.birthDate) || '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.phone')}>
-              <span className="mono">{reveal ? (p.phone ?? '—') : (p.phoneMasked ?? '—')}</span>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.ethnicity')}>{(p.ethnicity && names.ethnicity.get(p.ethnicity)) || p.ethnicity || '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.origin')}>{names.originLabel(p.origin) || '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.education')}>{(p.education && names.education.get(p.education)) || p.education || '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.occupation')}>{p.occupation || '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.grid')}>{p.gridName ?? '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.arrivedOn')}>{fmtDate(p.arrivedOn) || '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.leftOn')}>{fmtDate(p.leftOn) || '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.person.reason')} span={isMobile ? 1 : 2}>
-              {p.arrivalReason || '—'}
-            </Descriptions.Item>
-          </Descriptions>
-
-          <Card size="small" title={t('pop.person.residences')}>
-            {p.residences.length === 0 ? (
-              <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />
-            ) : (
-              <Timeline
-                items={p.residences.map((r) => ({
-                  color: r.to ? 'gray' : 'blue',
-                  children: (
-                    <div data-testid="person-residence">
-                      <div>
-                        <Typography.Text strong>{r.gridName ?? '—'}</Typography.Text>
-                        {r.address ? <Typography.Text type="secondary"> · {r.address}</Typography.Text> : null}
-                      </div>
-                      <div>
-                        {r.to ? `${fmtDate(r.from)} ${t('common.to')} ${fmtDate(r.to)}` : t('pop.person.sinceNow', { date: fmtDate(r.from) })}
-                      </div>
-                      {(r.arrivalReason || r.departureReason) && (
-                        <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                          {[r.arrivalReason && `${t('pop.person.reason')}${t('pop.colon')}${reasonText(r.arrivalReason, tx)}`, r.departureReason && `${t('pop.depart.reason')}${t('pop.colon')}${reasonText(r.departureReason, tx)}`]
-                            .filter(Boolean)
-                            .join(t('pop.semicolon'))}
-                        </Typography.Text>
-                      )}
-                    </div>
-                  ),
-                }))}
-              />
             )}
-          </Card>
+            <Descriptions column={isMobile ? 1 : 2} size="small" bordered>
+              <Descriptions.Item label={t('pop.person.name')}>{p.name}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.status')}>
+                <Space size={4}>
+                  <PersonStatusTag status={p.status} />
+                  <ReviewTag status={p.reviewStatus} />
+                </Space>
+              </Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.idType')}>{tx(`pop.idType.${p.idType}`, p.idType)}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.idNumber')}>
+                <span className="mono" data-testid="person-id-number">
+                  {reveal ? (p.idNumber ?? '—') : (p.idNumberMasked ?? '—')}
+                </span>
+              </Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.gender')}>{p.gender ? t(`pop.gender.${p.gender}`) : '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.birthDate')}>{fmtDate(p.birthDate) || '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.phone')}>
+                <span className="mono">{reveal ? (p.phone ?? '—') : (p.phoneMasked ?? '—')}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.ethnicity')}>{(p.ethnicity && names.ethnicity.get(p.ethnicity)) || p.ethnicity || '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.origin')}>{names.originLabel(p.origin) || '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.education')}>{(p.education && names.education.get(p.education)) || p.education || '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.occupation')}>{p.occupation || '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.grid')}>{p.gridName ?? '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.arrivedOn')}>{fmtDate(p.arrivedOn) || '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.leftOn')}>{fmtDate(p.leftOn) || '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.person.reason')} span={isMobile ? 1 : 2}>
+                {p.arrivalReason || '—'}
+              </Descriptions.Item>
+            </Descriptions>
 
-          <Card size="small" title={t('pop.person.records')}>
-            <Table
-              size="small"
-              rowKey="id"
-              pagination={false}
+            <Card size="small" title={t('pop.person.residences')}>
+              {p.residences.length === 0 ? (
+                <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />
+              ) : (
+                <Timeline
+                  items={p.residences.map((r) => ({
+                    color: r.to ? 'gray' : 'blue',
+                    children: (
+                      <div data-testid="person-residence">
+                        <div>
+                          <Typography.Text strong>{r.gridName ?? '—'}</Typography.Text>
+                          {r.address ? <Typography.Text type="secondary"> · {r.address}</Typography.Text> : null}
+                        </div>
+                        <div>
+                          {periodText(t, r)}
+                        </div>
+                        {(r.arrivalReason || r.departureReason) && (
+                          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                            {[r.arrivalReason && `${t('pop.person.reason')}${t('pop.colon')}${reasonText(r.arrivalReason, tx)}`, r.departureReason && `${t('pop.depart.reason')}${t('pop.colon')}${reasonText(r.departureReason, tx)}`]
+                              .filter(Boolean)
+                              .join(t('pop.semicolon'))}
+                          </Typography.Text>
+                        )}
+                      </div>
+                    ),
+                  }))}
+                />
+              )}
+            </Card>
+
+            <CardTable
+              title={t('pop.person.records')}
               dataSource={p.records}
-              scroll={{ x: 'max-content' }}
-              locale={{ emptyText: t('common.none') }}
               columns={[
                 { title: t('pop.record.kind'), dataIndex: 'kind', render: (k: RecordKind) => <KindLabel kind={k} /> },
                 { title: t('pop.record.reportedAt'), dataIndex: 'reportedAt', render: (v: string) => fmtDateTime(v) },
@@ -287,27 +317,27 @@ export function PersonDrawer({ id, onClose, reveal: revealInitial = false }: { i
                 { title: t('pop.record.returnReasons'), dataIndex: 'returnReasons', render: (v: string | null) => v || '' },
               ]}
             />
-          </Card>
 
-          <Card size="small" title={t('pop.person.events')}>
-            {p.events.length === 0 ? (
-              <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />
-            ) : (
-              <Timeline
-                items={p.events.map((e, i) => ({
-                  key: i,
-                  children: (
-                    <span data-testid={`person-event-${e.kind}`}>
-                      <Typography.Text type="secondary">{fmtDateTime(e.at)}</Typography.Text> {tx(`pop.event.${e.kind}`, e.kind)}
-                      {e.kind === 'corrected' && <CorrectedDetail data={e.data} label={fieldLabel} />}
-                    </span>
-                  ),
-                }))}
-              />
-            )}
-          </Card>
-        </Space>
-      )}
+            <Card size="small" title={t('pop.person.events')}>
+              {p.events.length === 0 ? (
+                <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />
+              ) : (
+                <Timeline
+                  items={p.events.map((e, i) => ({
+                    key: i,
+                    children: (
+                      <span data-testid={`person-event-${e.kind}`}>
+                        <Typography.Text type="secondary">{fmtDateTime(e.at)}</Typography.Text> {tx(`pop.event.${e.kind}`, e.kind)}
+                        {e.kind === 'corrected' && <CorrectedDetail data={e.data} label={fieldLabel} />}
+                      </span>
+                    ),
+                  }))}
+                />
+              )}
+            </Card>
+          </>
+        )}
+      </DrawerBody>
       <DepartModal person={departOpen && p ? { id: p.id, name: p.name, arrivedOn: p.arrivedOn } : null} onClose={() => setDepartOpen(false)} />
       <CorrectPersonModal person={correctOpen && p ? p : null} onClose={() => setCorrectOpen(false)} />
     </Drawer>
@@ -610,93 +640,80 @@ export function HouseDrawer({ id, onClose }: { id: string | null; onClose: () =>
   const h = q.data;
   return (
     <Drawer open={!!id} onClose={onClose} width={isMobile ? '100%' : 620} title={h?.address ?? t('pop.house.detail')} destroyOnHidden data-testid="house-drawer">
-      {q.isLoading ? (
-        <Skeleton active />
-      ) : q.error ? (
-        <LoadError error={q.error} onRetry={() => void q.refetch()} />
-      ) : !h ? null : (
-        <Space direction="vertical" size={16} style={{ width: '100%' }}>
-          {can('person:write') && (
-            <div className="pop-actions">
-              {h.rental && can('patrol:grid') && (
-                <Button type="primary" size={isMobile ? 'large' : 'middle'} onClick={() => setPatrolOpen(true)}>
-                  {t('pop.patrol.record')}
-                </Button>
-              )}
-              {h.rental && (
-                <Button size={isMobile ? 'large' : 'middle'} onClick={() => setTenancyOpen(true)}>
-                  {t('pop.tenancy.new')}
-                </Button>
-              )}
-            </div>
-          )}
-          <Descriptions column={isMobile ? 1 : 2} size="small" bordered>
-            <Descriptions.Item label={t('pop.house.address')} span={isMobile ? 1 : 2}>
-              {h.address}{' '}
-              {[h.building && `${h.building}${t('pop.house.buildingSuffix')}`, h.unitNo && `${h.unitNo}${t('pop.house.unitSuffix')}`, h.room && `${h.room}${t('pop.house.roomSuffix')}`]
-                .filter(Boolean)
-                .join(' ')}
-            </Descriptions.Item>
-            <Descriptions.Item label={t('pop.grid')}>{h.gridName}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.house.rental')}>{h.rental ? <Tag color="orange">{t('pop.house.rentalYes')}</Tag> : <Tag>{t('pop.house.rentalNo')}</Tag>}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.house.ownerName')}>{h.ownerName}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.house.ownerPhone')}>
-              <span className="mono">{h.ownerPhoneMasked ?? '—'}</span>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('pop.house.rooms')}>{h.rooms ?? '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('pop.house.areaM2')}>{h.areaM2 ?? '—'}</Descriptions.Item>
-          </Descriptions>
-          <Card size="small" title={t('pop.house.residents')}>
-            <Table
-              size="small"
+      <DrawerBody query={q}>
+        {(h) => (
+          <>
+            {can('person:write') && (
+              <div className="pop-actions">
+                {h.rental && can('patrol:grid') && (
+                  <Button type="primary" size={isMobile ? 'large' : 'middle'} onClick={() => setPatrolOpen(true)}>
+                    {t('pop.patrol.record')}
+                  </Button>
+                )}
+                {h.rental && (
+                  <Button size={isMobile ? 'large' : 'middle'} onClick={() => setTenancyOpen(true)}>
+                    {t('pop.tenancy.new')}
+                  </Button>
+                )}
+              </div>
+            )}
+            <Descriptions column={isMobile ? 1 : 2} size="small" bordered>
+              <Descriptions.Item label={t('pop.house.address')} span={isMobile ? 1 : 2}>
+                {h.address}{' '}
+                {[h.building && `${h.building}${t('pop.house.buildingSuffix')}`, h.unitNo && `${h.unitNo}${t('pop.house.unitSuffix')}`, h.room && `${h.room}${t('pop.house.roomSuffix')}`]
+                  .filter(Boolean)
+                  .join(' ')}
+              </Descriptions.Item>
+              <Descriptions.Item label={t('pop.grid')}>{h.gridName}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.house.rental')}>{h.rental ? <Tag color="orange">{t('pop.house.rentalYes')}</Tag> : <Tag>{t('pop.house.rentalNo')}</Tag>}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.house.ownerName')}>{h.ownerName}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.house.ownerPhone')}>
+                <span className="mono">{h.ownerPhoneMasked ?? '—'}</span>
+              </Descriptions.Item>
+              <Descriptions.Item label={t('pop.house.rooms')}>{h.rooms ?? '—'}</Descriptions.Item>
+              <Descriptions.Item label={t('pop.house.areaM2')}>{h.areaM2 ?? '—'}</Descriptions.Item>
+            </Descriptions>
+            <CardTable
+              title={t('pop.house.residents')}
               rowKey={(r) => `${r.personId}-${r.from}`}
-              pagination={false}
               dataSource={h.residents}
-              locale={{ emptyText: t('common.none') }}
-              scroll={{ x: 'max-content' }}
               onRow={(r) => ({ onClick: () => setPerson(r.personId), style: { cursor: 'pointer' } })}
               columns={[
                 { title: t('pop.person.name'), dataIndex: 'name' },
                 { title: t('pop.person.idNumber'), dataIndex: 'idNumberMasked', render: (v: string | null) => <span className="mono">{v ?? '—'}</span> },
-                { title: t('pop.house.period'), key: 'p', render: (_, r) => (r.to ? `${fmtDate(r.from)} ${t('common.to')} ${fmtDate(r.to)}` : t('pop.person.sinceNow', { date: fmtDate(r.from) })) },
+                { title: t('pop.house.period'), key: 'p', render: (_, r) => periodText(t, r) },
               ]}
             />
-          </Card>
-          <Card size="small" title={t('pop.house.tenancies')}>
-            <Table
-              size="small"
-              rowKey="id"
-              pagination={false}
+            <CardTable
+              title={t('pop.house.tenancies')}
               dataSource={h.tenancies}
-              locale={{ emptyText: t('common.none') }}
-              scroll={{ x: 'max-content' }}
               columns={[
                 { title: t('pop.tenancy.tenantName'), dataIndex: 'tenantName' },
                 { title: t('pop.tenancy.landlordName'), dataIndex: 'landlordName' },
-                { title: t('pop.house.period'), key: 'p', render: (_, r) => (r.to ? `${fmtDate(r.from)} ${t('common.to')} ${fmtDate(r.to)}` : t('pop.person.sinceNow', { date: fmtDate(r.from) })) },
+                { title: t('pop.house.period'), key: 'p', render: (_, r) => periodText(t, r) },
               ]}
             />
-          </Card>
-          <Card size="small" title={t('pop.house.patrols')}>
-            {h.patrols.length === 0 ? (
-              <Typography.Text type="secondary">{t('pop.house.neverPatrolled')}</Typography.Text>
-            ) : (
-              <Timeline
-                items={h.patrols.map((p) => ({
-                  key: p.id,
-                  children: (
-                    <div>
-                      <Typography.Text strong>{fmtDate(p.patrolledOn)}</Typography.Text>{' '}
-                      <Typography.Text type="secondary">{t('pop.patrol.foundShort', { a: p.arrivalsFound, d: p.departuresFound })}</Typography.Text>
-                      <div>{p.findings}</div>
-                    </div>
-                  ),
-                }))}
-              />
-            )}
-          </Card>
-        </Space>
-      )}
+            <Card size="small" title={t('pop.house.patrols')}>
+              {h.patrols.length === 0 ? (
+                <Typography.Text type="secondary">{t('pop.house.neverPatrolled')}</Typography.Text>
+              ) : (
+                <Timeline
+                  items={h.patrols.map((p) => ({
+                    key: p.id,
+                    children: (
+                      <div>
+                        <Typography.Text strong>{fmtDate(p.patrolledOn)}</Typography.Text>{' '}
+                        <Typography.Text type="secondary">{t('pop.patrol.foundShort', { a: p.arrivalsFound, d: p.departuresFound })}</Typography.Text>
+                        <div>{p.findings}</div>
+                      </div>
+                    ),
+                  }))}
+                />
+              )}
+            </Card>
+          </>
+        )}
+      </DrawerBody>
       <TenancyModal house={tenancyOpen && h ? { id: h.id, address: h.address, ownerName: h.ownerName, gridId: h.gridId } : null} onClose={() => setTenancyOpen(false)} />
       <PatrolModal
         target={patrolOpen && h ? { level: 'grid', targetUnitId: h.gridId, targetName: h.gridName, houseId: h.id, address: h.address } : null}
