@@ -20,7 +20,7 @@ interface CollectionPoint {
   communityName: string;
   contact: { name: string; phoneMasked: string | null; since: string } | null;
   lastPatrolledOn: string | null;
-  patrolDueOn: string;
+  patrolDueOn: string | null;
   overdueDays: number;
   flags: ('NO_CONTACT' | 'PATROL_OVERDUE')[];
 }
