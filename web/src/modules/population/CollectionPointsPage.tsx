@@ -8,9 +8,10 @@ import { useAuth } from '../../app/auth/AuthContext';
 import { useI18n } from '../../app/i18n';
 import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, officeToday, toDateStr } from '../../app/ui/format';
+import { FormModal, useRequiredRules } from '../../app/ui/FormModal';
 import type { Dayjs } from 'dayjs';
 import { popPath } from './api';
-import { DateInput, FormModal, notFuture, useRequiredRules } from './components';
+import { DateInput, notFuture } from './components';
 import './population.css';
 
 interface CollectionPoint {

@@ -5,7 +5,7 @@ import { api, request } from '../../app/api/client';
 import { useShowError } from '../../app/api/errors';
 import { useI18n } from '../../app/i18n';
 import { notifier } from '../../app/ui/notify';
-import { FormModal, useRequiredRules } from './FormModal';
+import { FormModal, useRequiredRules } from '../../app/ui/FormModal';
 import { popPath, useDictionaries, useDictNames, type House, type Person, type PersonCorrection, type PersonDetail } from './api';
 
 /** The label of a corrected field (person_events `corrected` → fields). */

@@ -9,10 +9,10 @@ import { useI18n } from '../../app/i18n';
 import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, fmtDateTime } from '../../app/ui/format';
 import { notifier } from '../../app/ui/notify';
+import { QueryTable } from '../../app/ui/QueryTable';
 import { popPath, type Recheck, type RecheckResult, type RecordKind } from './api';
 import { KindLabel } from './components';
 import { RecheckResultTag } from './ReviewPage';
-import { QueryTable } from './lists';
 import './population.css';
 
 /** 问题报送 — re-checks that found errors, concealment or omissions; the police liaison signs for them. */

@@ -8,9 +8,11 @@ import { useI18n } from '../../app/i18n';
 import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
+import { QueryTable } from '../../app/ui/QueryTable';
+import { useUrlState } from '../../app/ui/useUrlState';
 import { popPath, useMyGrids, type House } from './api';
 import { HouseDrawer, HouseModal, PatrolModal, useHouseLine, type PatrolTarget } from './components';
-import { GridFilter, NewButton, QueryTable, useUrlState } from './lists';
+import { GridFilter, NewButton } from './lists';
 import './population.css';
 
 const PAGE_SIZE = 20;

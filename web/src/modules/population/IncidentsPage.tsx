@@ -11,9 +11,10 @@ import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDateTime } from '../../app/ui/format';
 import { notifier } from '../../app/ui/notify';
 import { useIsMobile } from '../../app/ui/useIsMobile';
+import { useRequiredRules } from '../../app/ui/FormModal';
+import { useUrlState } from '../../app/ui/useUrlState';
 import { INCIDENT_CATEGORIES, popPath, useMyGrids, type Incident, type IncidentCategory, type IncidentStatus } from './api';
-import { GridField, useRequiredRules } from './components';
-import { useUrlState } from './lists';
+import { GridField } from './components';
 import './population.css';
 
 const STATUS_COLORS: Record<IncidentStatus, string> = { reported: 'gold', dispatched: 'blue', handling: 'processing', closed: 'green' };

@@ -10,9 +10,12 @@ import { useI18n } from '../../app/i18n';
 import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, officeToday, toDateStr } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
+import { FormModal, useRequiredRules } from '../../app/ui/FormModal';
+import { QueryTable } from '../../app/ui/QueryTable';
+import { useUrlState } from '../../app/ui/useUrlState';
 import { popPath, useMyGrids, type House, type HouseMissingLetter, type Letter, type LettersPage as LettersList, type LetterState, type PartyKind } from './api';
-import { DateInput, FormModal, HouseDrawer, notFuture, useHouseLine, useRequiredRules } from './components';
-import { FilterHint, GridFilter, NewButton, QueryTable, useUrlState } from './lists';
+import { DateInput, HouseDrawer, notFuture, useHouseLine } from './components';
+import { FilterHint, GridFilter, NewButton } from './lists';
 import './population.css';
 
 const PAGE_SIZE = 20;

@@ -11,8 +11,9 @@ import { useI18n } from '../../app/i18n';
 import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, fmtDateTime } from '../../app/ui/format';
 import { notifier } from '../../app/ui/notify';
+import { FormModal, useRequiredRules } from '../../app/ui/FormModal';
 import { popPath, type Move, type MoveStatus } from './api';
-import { FormModal, PersonDrawer, useRequiredRules } from './components';
+import { PersonDrawer } from './components';
 import './population.css';
 
 const PAGE_SIZE = 20;

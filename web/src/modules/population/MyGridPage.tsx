@@ -10,8 +10,9 @@ import { useAuth, useUser } from '../../app/auth/AuthContext';
 import { useI18n } from '../../app/i18n';
 import { fmtDate, fmtDateTime, officeToday } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
+import { FormModal, useRequiredRules } from '../../app/ui/FormModal';
 import { popPath, useMyGrids, type DueResponse, type Move, type RecordsPage, type ReviewRecord, type WorkCounter } from './api';
-import { DueStatusTag, FormModal, HouseModal, KindLabel, monthDayjs, PatrolModal, thisMonth, useRequiredRules, type PatrolTarget } from './components';
+import { DueStatusTag, HouseModal, KindLabel, monthDayjs, PatrolModal, thisMonth, type PatrolTarget } from './components';
 import './population.css';
 
 /** 我的网格 — the grid worker's phone home: this month's counters, rentals due for patrol, returns, moves out. */

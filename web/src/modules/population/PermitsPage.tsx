@@ -10,9 +10,12 @@ import { useI18n } from '../../app/i18n';
 import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, fmtDateTime, officeToday, toDateStr } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
+import { FormModal, useRequiredRules } from '../../app/ui/FormModal';
+import { QueryTable } from '../../app/ui/QueryTable';
+import { useUrlState } from '../../app/ui/useUrlState';
 import { PERMIT_KINDS, PERMIT_STATUSES, popPath, useMyGrids, type Permit, type PermitDetail, type PermitKind, type PermitsPage as PermitsList, type PermitStatus, type Person } from './api';
-import { DateInput, DrawerBody, FormModal, notFuture, useRequiredRules } from './components';
-import { FilterHint, GridFilter, NewButton, QueryTable, useUrlState } from './lists';
+import { DateInput, DrawerBody, notFuture } from './components';
+import { FilterHint, GridFilter, NewButton } from './lists';
 import './population.css';
 
 const PAGE_SIZE = 20;

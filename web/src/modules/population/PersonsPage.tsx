@@ -10,9 +10,11 @@ import { useI18n } from '../../app/i18n';
 import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
+import { QueryTable } from '../../app/ui/QueryTable';
+import { useUrlState } from '../../app/ui/useUrlState';
 import { popPath, useMyGrids, type Person } from './api';
 import { DepartModal, groupGrids, PersonDrawer, PersonStatusTag, ReviewTag } from './components';
-import { FilterHint, QueryTable, useUrlState } from './lists';
+import { FilterHint } from './lists';
 import './population.css';
 
 const PAGE_SIZE = 20;

@@ -12,8 +12,9 @@ import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, officeToday, officeTodayStr, toDateStr } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { notifier } from '../../app/ui/notify';
+import { useRequiredRules } from '../../app/ui/FormModal';
 import { ID_TYPES, popPath, useDictionaries, useDictNames, useMyGrids, type DedupCandidate, type House, type IdType, type Move, type Person } from './api';
-import { DateInput, GridField, HouseModal, notFuture, PersonDrawer, ReviewTag, useRequiredRules } from './components';
+import { DateInput, GridField, HouseModal, notFuture, PersonDrawer, ReviewTag } from './components';
 import { checkOtherDocument, idTypingState, type IdProblemMessage, type TypingState } from './idnumber';
 import './population.css';
 

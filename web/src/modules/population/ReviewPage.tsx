@@ -12,9 +12,12 @@ import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, fmtDateTime, officeToday, toDateStr } from '../../app/ui/format';
 import { notifier } from '../../app/ui/notify';
 import { useIsMobile } from '../../app/ui/useIsMobile';
+import { FormModal, useRequiredRules } from '../../app/ui/FormModal';
+import { QueryTable } from '../../app/ui/QueryTable';
+import { useUrlState } from '../../app/ui/useUrlState';
 import { popPath, RECHECK_RESULTS, useMyGrids, type Recheck, type RecheckResult, type RechecksPage, type RecordKind, type RecordsPage, type ReviewRecord, type ReviewStatus } from './api';
-import { DateInput, FormModal, KindLabel, notFuture, notPast, PersonDrawer, ReviewTag, useRequiredRules } from './components';
-import { GridFilter, QueryTable, useUrlState } from './lists';
+import { DateInput, KindLabel, notFuture, notPast, PersonDrawer, ReviewTag } from './components';
+import { GridFilter } from './lists';
 import './population.css';
 
 const PAGE_SIZE = 20;

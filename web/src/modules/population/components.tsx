@@ -26,7 +26,6 @@ import {
 } from 'antd';
 import { EyeOutlined, LogoutOutlined } from '@ant-design/icons';
 import { CorrectButton, CorrectPersonModal, useFieldLabel } from './CorrectPersonModal';
-import { FormModal, useRequiredRules } from './FormModal';
 import { api } from '../../app/api/client';
 import { LoadError } from '../../app/api/errors';
 import { useFormMutation } from '../../app/api/useFormMutation';
@@ -34,6 +33,7 @@ import { useAuth } from '../../app/auth/AuthContext';
 import { useI18n } from '../../app/i18n';
 import { fmtDate, fmtDateTime, officeToday, toDateStr } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
+import { FormModal, useRequiredRules } from '../../app/ui/FormModal';
 import {
   popPath,
   useDictNames,
@@ -97,7 +97,6 @@ export function DateInput(props: React.ComponentProps<typeof DatePicker>) {
 
 // ------------------------------------------------------------------ form modal
 
-export { FormModal, useRequiredRules };
 
 // ------------------------------------------------------------------ grid field
 

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { type ButtonProps, Form, type FormInstance, type FormProps, type FormRule, Modal } from 'antd';
-import { useI18n } from '../../app/i18n';
-import { useIsMobile } from '../../app/ui/useIsMobile';
+import { useI18n } from '../i18n';
+import { useIsMobile } from './useIsMobile';
 
 /**
  * A modal around a form: 保存 (or `okText`) submits it, 取消 closes. With a `width` it is a
