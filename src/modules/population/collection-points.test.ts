@@ -55,7 +55,7 @@ describe('collection points (采集点)', () => {
     expect(errorOf(noReason).code).toBe('REASON_REQUIRED');
     const early = await zhan.post(`${P}/${shPoint}/contact`, { name: '某人', phone: '13900002222', fromDate: daysAgo(4000), reason: '补录' });
     expect(errorOf(early).code).toBe('BEFORE_CURRENT_CONTACT');
-    const future = await zhan.post(`${P}/${shPoint}/contact`, { name: '某人', phone: '13900002222', fromDate: '2999-01-01', reason: 'x' });
+    const future = await zhan.post(`${P}/${shPoint}/contact`, { name: '某人', phone: '13900002222', fromDate: '2099-01-01', reason: 'x' });
     expect(errorOf(future).code).toBe('FUTURE_DATE');
     const badPhone = await zhan.post(`${P}/${shPoint}/contact`, { name: '某人', phone: '12345', fromDate: daysAgo(0), reason: 'x' });
     expect(errorOf(badPhone).code).toBe('INVALID_PHONE');

@@ -4,6 +4,7 @@ import type { Tx } from '../../platform/db/index.js';
 import { uuidv7 } from '../../platform/db/ids.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { AppError } from '../../platform/http/errors.js';
+import { isIsoDate, MAX_DATE, MIN_DATE } from '../../platform/http/schemas.js';
 import type { OrgTree } from '../../platform/org/tree.js';
 import { scopeCovers, type DataScope } from '../../platform/org/scope.js';
 import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, ORIGINS, originName } from './dictionaries.js';
@@ -93,7 +94,7 @@ export function validateRow(rowNumber: number, v: Record<string, string>, ctx: {
   if (doc.gender && val('性别') && GENDERS.get(val('性别')) !== doc.gender) err('性别', '与证件号码不符');
   let birthDate = doc.birthDate;
   if (!birthDate && val('出生日期')) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(val('出生日期')) || val('出生日期') > ctx.today) err('出生日期', '应为不晚于今天的 YYYY-MM-DD 日期');
+    if (!isIsoDate(val('出生日期')) || val('出生日期') > ctx.today) err('出生日期', `应为 ${MIN_DATE} 至今天之间的 YYYY-MM-DD 日期`);
     else birthDate = val('出生日期');
   }
   let phone: string | null = null;
@@ -102,8 +103,7 @@ export function validateRow(rowNumber: number, v: Record<string, string>, ctx: {
   if (val('网格') && (!gridId || !scopeCovers(ctx.scope, gridId))) err('网格', '不是您管辖范围内的网格');
   const arrivedOn = val('来本地日期');
   if (arrivedOn) {
-    const d = new Date(`${arrivedOn}T00:00:00Z`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(arrivedOn) || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== arrivedOn) err('来本地日期', '应为 YYYY-MM-DD 日期');
+    if (!isIsoDate(arrivedOn)) err('来本地日期', `应为 ${MIN_DATE} 至 ${MAX_DATE} 之间的 YYYY-MM-DD 日期`);
     else if (arrivedOn > ctx.today) err('来本地日期', '不能晚于今天');
     else if (birthDate && arrivedOn < birthDate) err('来本地日期', '早于出生日期');
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { isoDate, page, pageQuery, text, uuid } from '../../platform/http/schemas.js';
+import { isoDate, isoDateTime, isoMonth, page, pageQuery, text, uuid } from '../../platform/http/schemas.js';
 import { ID_TYPES } from './identity.js';
 import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, ORIGINS } from './dictionaries.js';
 import * as persons from './persons.js';
@@ -21,7 +21,6 @@ import { collectionPointRoutes } from './collection-points.js';
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 /** Any string: every format problem of a document number is a 422 INVALID_ID_NUMBER, never a 400. */
 const idNumber = z.string().max(200);
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月份格式应为 YYYY-MM');
 const count = z.number().int().min(0).max(100_000);
 
 export async function populationRoutes(app: FastifyInstance): Promise<void> {
@@ -44,7 +43,7 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
         gridId: uuid, houseId: uuid.optional(), arrivedOn: isoDate, reason: text(200).optional(), employerId: uuid.optional(),
         ethnicity: z.string().max(10).optional(), origin: z.string().max(10).optional(), education: z.string().max(10).optional(),
         occupation: text(50).optional(), birthDate: isoDate.optional(), gender: z.enum(['male', 'female']).optional(),
-        correctionReason: text(200).optional(), collectedAt: z.iso.datetime({ offset: true }).optional(),
+        correctionReason: text(200).optional(), collectedAt: isoDateTime.optional(),
       }),
     },
   }, async (req, reply) => reply.status(201).send(await persons.registerPerson(db(), req.actor!, req.body, req.ip)));
@@ -94,7 +93,7 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
 
   r.post(`${P}/persons/:id/depart`, {
     config: { permission: 'person:write' },
-    schema: { tags, params: z.strictObject({ id: uuid }), body: z.strictObject({ leftOn: isoDate, reason: text(200).optional(), collectedAt: z.iso.datetime({ offset: true }).optional() }) },
+    schema: { tags, params: z.strictObject({ id: uuid }), body: z.strictObject({ leftOn: isoDate, reason: text(200).optional(), collectedAt: isoDateTime.optional() }) },
   }, async (req) => persons.departPerson(db(), req.actor!, req.params.id, req.body, req.ip));
 
   // ------------------------------------------------------------------ moves
@@ -255,12 +254,12 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
 
   r.get(`${P}/work-counters`, {
     config: { permission: 'person:read' },
-    schema: { tags, querystring: z.strictObject({ month }) },
+    schema: { tags, querystring: z.strictObject({ month: isoMonth }) },
   }, async (req) => ({ month: req.query.month, items: await stats.workCounters(db(), req.actor!, req.query.month) }));
 
   r.get(`${P}/ranking`, {
     config: { permission: 'population:ranking' },
-    schema: { tags, querystring: z.strictObject({ month }) },
+    schema: { tags, querystring: z.strictObject({ month: isoMonth }) },
   }, async (req) => stats.monthlyRanking(db(), req.actor!, req.query.month));
 
   r.get(`${P}/map`, { config: { permission: 'population:stats' }, schema: { tags } }, async (req) => map.gridMap(db(), req.actor!));

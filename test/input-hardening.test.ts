@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
+import { countRows, errorOf, testApp, type Client, type TestApp } from './helpers/app.js';
+import { nextResidentId } from './helpers/idnumbers.js';
+import { isoDate, isoDateTime, isoMonth } from '../src/platform/http/schemas.js';
+import { officeToday } from '../src/platform/time.js';
+import { pop } from '../src/modules/population/schema.js';
+import { validateRow } from '../src/modules/population/import.js';
+
+/**
+ * Issue 7, items 1–3: input the schemas used to let through and the database then refused with a
+ * 500 — control characters in text, dates outside any sane range, truncated uploads. Each is a
+ * 400 VALIDATION_FAILED in the standard error shape, decided by one shared mechanism, and nothing
+ * is written. Names are fictional.
+ */
+let t: TestApp;
+let admin: Client; let wg: Client; let zhan: Client; let liuguan: Client; let police: Client;
+let shGrid1: string; let house: string; let person: string;
+
+const P = '/api/v1/population';
+const shift = (n: number) => new Date(Date.parse(`${officeToday()}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+const unitId = async (name: string) => (await t.db.selectFrom('org_units').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
+const popCount = async (table: 'persons' | 'houses' | 'responsibility_letters') =>
+  Number((await pop(t.db).selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+
+function expect400(res: LightMyRequestResponse, label: string, path?: string) {
+  expect(res.statusCode, `${label}: ${res.body}`).toBe(400);
+  expect(res.headers['content-type'], label).toMatch(/^application\/json/);
+  const err = errorOf(res);
+  expect(err.code, label).toBe('VALIDATION_FAILED');
+  expect(err.message, label).toMatch(/[\u4e00-\u9fff]/);
+  if (path) expect(err.details.map((d) => d.path), label).toContain(path);
+  return err;
+}
+
+beforeAll(async () => {
+  t = await testApp();
+  [admin, wg, zhan, liuguan, police] = await Promise.all(['admin', 'wangge-sh-1', 'zhan-sh', 'liuguan', 'paichusuo'].map((u) => t.login(u)));
+  shGrid1 = await unitId('蜀汉街社区第1网格');
+  const h = await wg.post(`${P}/houses`, { gridId: shGrid1, address: '武侯祠大街测试1号', ownerName: '柯雨桐', rental: true });
+  expect(h.statusCode, h.body).toBe(201);
+  house = h.json().id;
+  const p = await wg.post(`${P}/persons`, { name: '岑晓岚', gridId: shGrid1, arrivedOn: shift(-30), idNumber: nextResidentId() });
+  expect(p.statusCode, p.body).toBe(201);
+  person = p.json().id;
+});
+afterAll(async () => { await t?.close(); });
+
+describe('2. one date schema with a sane range (1900-01-01 … 2100-12-31)', () => {
+  it('isoDate, isoDateTime and isoMonth accept the range ends and refuse beyond them', () => {
+    for (const ok of ['1900-01-01', '2100-12-31', '2024-02-29']) expect(isoDate.safeParse(ok).success, ok).toBe(true);
+    for (const bad of ['0000-01-01', '1899-12-31', '2101-01-01', '9999-12-31', '2023-02-29', '2026-13-01', '+2026-01-01', '2026-1-1']) {
+      expect(isoDate.safeParse(bad).success, bad).toBe(false);
+    }
+    for (const ok of ['1900-01-01T00:00:00Z', '2100-12-31T23:59:59+08:00', '2026-03-05T08:30:00.123+08:00']) expect(isoDateTime.safeParse(ok).success, ok).toBe(true);
+    for (const bad of ['0000-01-01T00:00:00Z', '9999-12-31T00:00:00Z', '1899-12-31T23:59:59Z', '2026-02-30T00:00:00Z']) expect(isoDateTime.safeParse(bad).success, bad).toBe(false);
+    for (const ok of ['1900-01', '2100-12']) expect(isoMonth.safeParse(ok).success, ok).toBe(true);
+    for (const bad of ['0000-01', '1899-12', '2101-01', '9999-12', '2026-13']) expect(isoMonth.safeParse(bad).success, bad).toBe(false);
+  });
+
+  it('POST /admin/users/:id/posts with validFrom 0000-01-01 → 400, no post stored', async () => {
+    const users = (await admin.get('/api/v1/admin/users?q=keyuan1')).json().items as { id: string }[];
+    const before = await countRows(t.db, 'staff_posts');
+    for (const validFrom of ['0000-01-01', '9999-12-31']) {
+      expect400(await admin.post(`/api/v1/admin/users/${users[0]!.id}/posts`, { orgUnitId: shGrid1, post: 'staff', validFrom }), `validFrom ${validFrom}`, 'body.validFrom');
+    }
+    expect(await countRows(t.db, 'staff_posts')).toBe(before);
+  });
+
+  it('persons/dedup-check birthDate, letters signedOn/termTo, persons arrivedOn and collectedAt → 400, nothing stored', async () => {
+    expect400(await wg.post(`${P}/persons/dedup-check`, { name: '岑晓岚', birthDate: '0000-01-01' }), 'dedup birthDate', 'body.birthDate');
+    const letters = await popCount('responsibility_letters');
+    expect400(await zhan.post(`${P}/letters`, { partyKind: 'landlord', houseId: house, signedOn: '0000-01-01', termFrom: shift(-3), termTo: shift(362) }), 'letter signedOn', 'body.signedOn');
+    expect400(await zhan.post(`${P}/letters`, { partyKind: 'landlord', houseId: house, signedOn: shift(-3), termFrom: shift(-3), termTo: '9999-12-31' }), 'letter termTo', 'body.termTo');
+    expect(await popCount('responsibility_letters')).toBe(letters);
+    const persons = await popCount('persons');
+    expect400(await wg.post(`${P}/persons`, { name: '岑晓', gridId: shGrid1, arrivedOn: '0000-01-01' }), 'arrivedOn', 'body.arrivedOn');
+    expect400(await wg.post(`${P}/persons`, { name: '岑晓', gridId: shGrid1, arrivedOn: shift(-1), collectedAt: '0000-01-01T00:00:00Z' }), 'collectedAt', 'body.collectedAt');
+    expect(await popCount('persons')).toBe(persons);
+    expect400(await liuguan.get(`${P}/work-counters?month=0000-01`), 'month', 'query.month');
+  });
+
+  it('org/units/:id/survey with asOf 0000-01-01 → 400 and the survey is not stored', async () => {
+    const before = (await t.db.selectFrom('org_units').select('survey').where('id', '=', shGrid1).executeTakeFirstOrThrow()).survey;
+    const survey = { areaKm2: 0.5, streets: 2, residents: 3000, migrants: 800, houses: 900, rentals: 300, shops: 40, employers: 12 };
+    for (const asOf of ['0000-01-01', '9999-12-31', '1899-12-31']) {
+      expect400(await admin.post(`/api/v1/org/units/${shGrid1}/survey`, { ...survey, asOf }), `asOf ${asOf}`, 'body.asOf');
+    }
+    const after = (await t.db.selectFrom('org_units').select('survey').where('id', '=', shGrid1).executeTakeFirstOrThrow()).survey;
+    expect(after).toEqual(before);
+    // The range ends themselves are real dates the database stores.
+    expect((await admin.post(`/api/v1/org/units/${shGrid1}/survey`, { ...survey, asOf: '1900-01-01' })).statusCode).toBe(200);
+  });
+});
+
+describe('2b. imported rows use the same date rule', () => {
+  const ctx = { grids: new Map([['蜀汉街社区第1网格', 'g1']]), scope: { all: true, unitIds: new Set<string>(), selfUserId: null }, today: '2026-06-01' };
+  const row = (over: Record<string, string>) => ({ 证件类型: '护照', 证件号码: 'E12345678', 姓名: '岑晓岚', 网格: '蜀汉街社区第1网格', 来本地日期: '2026-01-05', ...over });
+  const columns = (r: ReturnType<typeof validateRow>) => (Array.isArray(r) ? r.map((e) => e.column) : []);
+
+  it('birth dates and arrival dates outside 1900-01-01 … today, or not real, are row errors (not a failed job)', () => {
+    expect(columns(validateRow(2, row({ 出生日期: '1990-05-06' }), ctx))).toEqual([]);
+    for (const bad of ['0000-01-01', '1899-12-31', '2023-02-30']) expect(columns(validateRow(2, row({ 出生日期: bad }), ctx)), bad).toEqual(['出生日期']);
+    for (const bad of ['0000-01-01', '1899-12-31', '2023-02-30']) expect(columns(validateRow(2, row({ 来本地日期: bad }), ctx)), bad).toEqual(['来本地日期']);
+  });
+});
