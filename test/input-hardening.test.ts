@@ -46,6 +46,57 @@ beforeAll(async () => {
 });
 afterAll(async () => { await t?.close(); });
 
+describe('1. control characters in any text field → 400 VALIDATION_FAILED', () => {
+  it('unauthenticated login with a NUL in the username or password is a 400 naming the field, not a 500', async () => {
+    const nulUser = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'a\u0000b', password: 'x' } });
+    const err = expect400(nulUser, 'login username', 'body.username');
+    expect(err.details.find((d) => d.path === 'body.username')!.code).toBe('CONTROL_CHARACTER');
+    // The raw JSON escape, exactly as a client would send it.
+    const raw = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"username":"a\\u0000b","password":"x"}' });
+    expect400(raw, 'login raw JSON', 'body.username');
+    expect400(await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: 'Jiedao@2026\u0000' } }), 'login password', 'body.password');
+    expect400(await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { username: 'adm\u0007in', password: 'x' } }), 'token', 'body.username');
+  });
+
+  it('a table of endpoints: bodies, nested bodies, object keys, query strings and path parameters', async () => {
+    const before = { persons: await popCount('persons'), houses: await popCount('houses'), overrides: await countRows(t.db, 'calendar_overrides'), users: await countRows(t.db, 'users') };
+    const me = (await admin.get('/api/v1/auth/me')).json().user.id;
+    const cases: [string, () => Promise<LightMyRequestResponse>, string][] = [
+      ['person name', () => wg.post(`${P}/persons`, { name: '岑\u0000晓', gridId: shGrid1, arrivedOn: shift(-3), idNumber: nextResidentId() }), 'body.name'],
+      ['person occupation (optional)', () => wg.post(`${P}/persons`, { name: '岑晓', gridId: shGrid1, arrivedOn: shift(-3), occupation: '厨\u001b师' }), 'body.occupation'],
+      ['person phone (plain z.string)', () => wg.post(`${P}/persons`, { name: '岑晓', gridId: shGrid1, arrivedOn: shift(-3), phone: '138\u00000000' }), 'body.phone'],
+      ['id number (plain z.string)', () => wg.post(`${P}/persons/dedup-check`, { name: '岑晓', idNumber: '51010719\u000090' }), 'body.idNumber'],
+      ['house address', () => wg.post(`${P}/houses`, { gridId: shGrid1, address: '武侯祠大街\u00002号', ownerName: '柯雨桐', rental: true }), 'body.address'],
+      ['correction reason', () => zhan.patch(`${P}/persons/${person}`, { reason: '更正\u0000', occupation: '教师' }), 'body.reason'],
+      ['calendar note (DEL)', () => admin.post('/api/v1/calendar/overrides', { date: '2026-09-09', kind: 'holiday', note: '测试\u007f' }), 'body.note'],
+      ['staff name', () => admin.post('/api/v1/admin/users', { username: 'ctl-user', name: '宋\u0000青' }), 'body.name'],
+      ['C1 control character', () => admin.post('/api/v1/admin/users', { username: 'ctl-user', name: '宋\u0085青' }), 'body.name'],
+      ['lone surrogate', () => admin.post('/api/v1/admin/users', { username: 'ctl-user', name: '宋\ud800青' }), 'body.name'],
+      ['object key', () => admin.post('/api/v1/admin/users', { username: 'ctl-user', 'na\u0000me': '宋青' }), 'body.na\\u0000me'],
+      ['string in an array in a record', () => admin.post('/api/v1/policy/packs/street/versions', { document: { population: { list: ['a', 'b\u0000'] } }, reason: '测试', decisionRef: '测试〔2026〕1号', effectiveFrom: shift(1) }), 'body.document.population.list.1'],
+      ['query string', () => wg.get(`${P}/persons?name=${encodeURIComponent('岑\u0000')}`), 'query.name'],
+      ['admin user search query', () => admin.get(`/api/v1/admin/users?q=${encodeURIComponent('宋\u0000')}`), 'query.q'],
+      ['path parameter', () => wg.get(`${P}/persons/${encodeURIComponent('\u0000')}`), 'params.id'],
+      ['a date field with a NUL', () => admin.post(`/api/v1/admin/users/${me}/posts`, { orgUnitId: shGrid1, post: 'staff', validFrom: shift(0), validTo: `${shift(10)}\u0000` }), 'body.validTo'],
+    ];
+    for (const [label, run, path] of cases) expect400(await run(), label, path);
+    expect(await popCount('persons')).toBe(before.persons);
+    expect(await popCount('houses')).toBe(before.houses);
+    expect(await countRows(t.db, 'calendar_overrides')).toBe(before.overrides);
+    expect(await countRows(t.db, 'users')).toBe(before.users);
+  });
+
+  it('tab, newline and carriage return stay allowed inside text', async () => {
+    const res = await admin.post('/api/v1/calendar/overrides', { date: '2026-09-10', kind: 'holiday', note: '第一行\r\n第二行\t备注' });
+    expect(res.statusCode, res.body).toBe(201);
+  });
+
+  it('an unauthenticated request to a protected route is still 401 first, whatever its body', async () => {
+    const res = await t.app.inject({ method: 'POST', url: `${P}/houses`, payload: { address: '\u0000' } });
+    expect(res.statusCode).toBe(401);
+  });
+});
+
 describe('2. one date schema with a sane range (1900-01-01 … 2100-12-31)', () => {
   it('isoDate, isoDateTime and isoMonth accept the range ends and refuse beyond them', () => {
     for (const ok of ['1900-01-01', '2100-12-31', '2024-02-29']) expect(isoDate.safeParse(ok).success, ok).toBe(true);

@@ -44,6 +44,42 @@ export const isoMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月份格�
   }
 });
 
+/**
+ * Characters no text field accepts, whatever its schema: C0 control characters other than tab,
+ * newline and carriage return, DEL, C1 control characters, and unpaired UTF-16 surrogates (not
+ * encodable as UTF-8). PostgreSQL refuses a NUL in text outright; the others are never typed by
+ * a person and only corrupt what is shown, exported or compared later.
+ */
+// eslint-disable-next-line no-control-regex
+export const FORBIDDEN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The paths (`body.items.0.note`) of every string value and object key inside `value` that holds a
+ * FORBIDDEN_TEXT character; a bad key is named with its characters escaped. Walks without
+ * recursion (a deeply nested body cannot overflow the stack) and stops after `max` paths.
+ */
+export function forbiddenTextPaths(value: unknown, root: string, max = 20): string[] {
+  const found: string[] = [];
+  const stack: [unknown, string][] = [[value, root]];
+  while (stack.length && found.length < max) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (FORBIDDEN_TEXT.test(v)) found.push(path);
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}.${i}`]);
+    } else if (v !== null && typeof v === 'object' && !Buffer.isBuffer(v)) {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, x] = entries[i]!;
+        const safeKey = FORBIDDEN_TEXT.test(k) ? JSON.stringify(k).slice(1, -1) : k;
+        if (safeKey !== k) found.push(`${path}.${safeKey}`);
+        else stack.push([x, `${path}.${k}`]);
+      }
+    }
+  }
+  return found.slice(0, max);
+}
+
 /** UUIDs are case-insensitive; ids in the database, caches and scopes are lower case. */
 export const uuid = z.string().uuid('应为 UUID').transform((s) => s.toLowerCase());
 /** Short free text (names, titles, reasons). */

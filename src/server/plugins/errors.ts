@@ -3,6 +3,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, badRequest } from '../../platform/http/errors.js';
 import { fileTooLarge, MAX_FILE_BYTES } from '../../platform/files/service.js';
+import { registerTextInputCheck } from './text-input.js';
 
 // Validation messages in Chinese, like every other message the user sees.
 z.config(z.locales.zhCN());
@@ -20,6 +21,8 @@ const statusCodes: Record<number, [string, string]> = {
 
 /** Every error leaves as `{ error: { code, message, details } }` (API.md "Errors"). */
 export function registerErrorHandling(app: FastifyInstance): void {
+  // Input the database cannot take is a 400 here, before any route's schema sees it (text-input.ts).
+  registerTextInputCheck(app);
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     // Upload limits of @fastify/multipart, in the API's terms.
     if (!(err instanceof AppError) && err.code === 'FST_REQ_FILE_TOO_LARGE') err = fileTooLarge(MAX_FILE_BYTES);
