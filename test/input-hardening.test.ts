@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { countRows, errorOf, testApp, type Client, type TestApp } from './helpers/app.js';
@@ -153,5 +155,49 @@ describe('2b. imported rows use the same date rule', () => {
     expect(columns(validateRow(2, row({ 出生日期: '1990-05-06' }), ctx))).toEqual([]);
     for (const bad of ['0000-01-01', '1899-12-31', '2023-02-30']) expect(columns(validateRow(2, row({ 出生日期: bad }), ctx)), bad).toEqual(['出生日期']);
     for (const bad of ['0000-01-01', '1899-12-31', '2023-02-30']) expect(columns(validateRow(2, row({ 来本地日期: bad }), ctx)), bad).toEqual(['来本地日期']);
+  });
+});
+
+describe('3. a truncated multipart body → 400, not 500', () => {
+  const boundary = '----jiedao-truncated';
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="list.xlsx"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+  // The start of a zip (xlsx) and then nothing: no closing boundary, the connection ended mid-file.
+  const truncated = Buffer.concat([head, Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(2048, 7)]);
+  const headers = (c: Client) => ({ 'content-type': `multipart/form-data; boundary=${boundary}`, 'x-csrf-token': c.csrf });
+
+  it('imports, comparisons and incident photos answer 400 VALIDATION_FAILED; no file or job is stored', async () => {
+    const files = Number((await t.db.selectFrom('files').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const jobs = Number((await t.db.selectFrom('jobs').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const cases: [string, Client, string][] = [
+      ['imports', liuguan, `${P}/imports`],
+      ['comparisons', police, `${P}/comparisons`],
+      ['incident photos', wg, `${P}/incidents/photos`],
+    ];
+    for (const [label, c, url] of cases) {
+      for (const payload of [truncated, head, Buffer.from(`--${boundary}\r\nContent-Disposition: form-da`)]) {
+        const res = await c.post(url, payload, headers(c));
+        const err = expect400(res, `${label} (${payload.length} bytes)`);
+        expect(err.details[0]?.path, label).toBe('file');
+      }
+    }
+    expect(Number((await t.db.selectFrom('files').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n)).toBe(files);
+    expect(Number((await t.db.selectFrom('jobs').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n)).toBe(jobs);
+  });
+
+  it('routes read uploads only through the platform (receiveUpload), never with req.file() or req.parts() of their own', () => {
+    const root = path.resolve(import.meta.dirname, '../src');
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.ts$/.test(e.name) && !/\.test\.ts$/.test(e.name) && p !== path.join(root, 'platform/files/upload.ts')) {
+          const code = fs.readFileSync(p, 'utf8').split('\n').filter((l) => !/^\s*(\/\/|\/?\*)/.test(l)).join('\n');
+          if (/\breq(uest)?\.(file|files|parts|saveRequestFiles)\(/.test(code)) offenders.push(path.relative(root, p));
+        }
+      }
+    };
+    walk(root);
+    expect(offenders).toEqual([]);
   });
 });

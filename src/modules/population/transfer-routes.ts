@@ -2,10 +2,9 @@ import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { uuid } from '../../platform/http/schemas.js';
-import { badRequest } from '../../platform/http/errors.js';
 import { inTransaction } from '../../platform/db/index.js';
 import { enqueueJob } from '../../platform/jobs/index.js';
-import { storeFile, registerFileAccess, MAX_SPREADSHEET_BYTES } from '../../platform/files/index.js';
+import { storeFile, receiveUpload, registerFileAccess, MAX_SPREADSHEET_BYTES } from '../../platform/files/index.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { scopeCovers } from '../../platform/org/scope.js';
@@ -13,12 +12,6 @@ import { COMPARE_JOB, EXPORT_JOB, IMPORT_JOB, importTemplate } from './transfer.
 import { mayReadIncident } from './incidents.js';
 
 /** Uploads (imports, comparisons, incident photos), the import template and export requests. */
-async function uploaded(req: FastifyRequest): Promise<{ buffer: Buffer; filename: string }> {
-  const file = await req.file();
-  if (!file) throw badRequest('请选择要上传的文件。', [{ path: 'file', code: 'REQUIRED', message: '缺少文件' }]);
-  return { buffer: await file.toBuffer(), filename: file.filename };
-}
-
 export async function transferRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const db = () => app.ctx.database.db;
@@ -29,7 +22,7 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
   registerFileAccess('grid_incident', (database, actor, ownerId) => mayReadIncident(database, actor, ownerId));
 
   const startJob = async (req: FastifyRequest, kind: string, allowed: 'xlsx') => {
-    const { buffer, filename } = await uploaded(req);
+    const { buffer, filename } = await receiveUpload(req);
     return inTransaction(db(), async (tx) => {
       const stored = await storeFile(tx, dataDir(), { buffer, originalName: filename, createdBy: req.actor!.userId, allowed, maxBytes: MAX_SPREADSHEET_BYTES });
       const jobId = await enqueueJob(tx, { kind, params: { fileId: stored.id }, createdBy: req.actor!.userId });
@@ -79,7 +72,7 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
   });
 
   r.post(`${P}/incidents/photos`, { config: { permission: 'incident:report' }, schema: { tags, consumes: ['multipart/form-data'] } }, async (req, reply) => {
-    const { buffer, filename } = await uploaded(req);
+    const { buffer, filename } = await receiveUpload(req);
     const stored = await inTransaction(db(), async (tx) => {
       const f = await storeFile(tx, dataDir(), { buffer, originalName: filename, createdBy: req.actor!.userId, allowed: 'image_pdf' });
       await recordAudit(tx, { actorId: req.actor!.userId, actorName: req.actor!.name, action: 'file.upload', entity: 'file', entityId: f.id, ip: req.ip });

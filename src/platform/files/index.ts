@@ -3,4 +3,5 @@ export {
   registerFileAccess, mayReadFile, contentDisposition,
   type AllowedKind, type StoredFile, type StoreFileInput, type OpenedFile, type FileAccessCheck,
 } from './service.js';
+export { receiveUpload, type Upload } from './upload.js';
 export { fileRoutes } from './routes.js';
