@@ -86,10 +86,15 @@ export interface DuePatrol {
 const unitsOfKind = (tree: OrgTree, kind: string, actor: Actor) =>
   [...tree.units.values()].filter((u) => u.kind === kind && u.valid_to === null && scopeCovers(actor.scope, u.id));
 
+/** The most rental houses one answer lists (a street has tens of thousands); counts are never limited. */
+export const DUE_HOUSES_LISTED = 2000;
+
 /**
  * Patrols due at each level. A target never patrolled (从未巡查) is due one interval after it came
  * into being (a house added today is due in 14 days, not overdue); `overdueOnly` keeps those past
  * due. Overdue first (most overdue first), then by due date. Counted in natural days.
+ * Rental houses are ranked by due date in SQL, so the DUE_HOUSES_LISTED listed are the most
+ * urgent ones; `total` and `byLevel` count every due target, and `truncated` says the list was cut.
  */
 export async function duePatrols(db: Db, actor: Actor, q: { level?: PatrolLevel; overdueOnly?: boolean; gridId?: string }) {
   const tree = await loadOrgTree(db);
@@ -116,17 +121,26 @@ export async function duePatrols(db: Db, actor: Actor, q: { level?: PatrolLevel;
       items.push({ level, targetUnitId: u.id, targetName: u.name, houseId: null, address: null, gridId: null, lastPatrolledOn: last.get(u.id) ?? null, ...due(level, last.get(u.id) ?? null, u.valid_from) });
     }
   }
+  let houseCounts = { due: 0, overdue: 0 };
   if (!q.level || q.level === 'grid') {
+    const interval = rules.patrolIntervalDays.grid;
+    const cutoff = addDays(today, -interval);
+    // The office date a house was registered (Asia/Shanghai, whatever the session's time zone).
+    const registeredOn = sql<string>`(houses.created_at at time zone 'UTC' + interval '8 hours')::date`;
+    const lastPatrol = sql<string | null>`(select max(patrols.patrolled_on) from patrols where patrols.house_id = houses.id)`;
+    const dueOn = sql<string>`(coalesce(${lastPatrol}, ${registeredOn}) + ${interval}::integer)`;
     let houses = p.selectFrom('houses')
-      .select(['houses.id', 'houses.grid_id', 'houses.address', 'houses.created_at'])
-      .select((eb) => eb.selectFrom('patrols').whereRef('patrols.house_id', '=', 'houses.id').select((e) => e.fn.max('patrolled_on').as('d')).as('last'))
-      .where('rental', '=', true).where('status', '=', 'active').where(scopeFilter(actor.scope, 'houses.grid_id'));
+      .where('rental', '=', true).where('status', '=', 'active').where(scopeFilter(actor.scope, 'houses.grid_id'))
+      // Only houses not patrolled within the interval can be due.
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('patrols').select(sql`1`.as('x')).whereRef('patrols.house_id', '=', 'houses.id').where('patrolled_on', '>', cutoff))));
     if (q.gridId) houses = houses.where('grid_id', '=', q.gridId);
-    const cutoff = addDays(today, -rules.patrolIntervalDays.grid);
-    // Only houses whose last patrol is older than the interval can be due; the rest are filtered in SQL.
-    const rows = await houses.where((eb) => eb.or([
-      eb.not(eb.exists(eb.selectFrom('patrols').select(sql`1`.as('x')).whereRef('patrols.house_id', '=', 'houses.id').where('patrolled_on', '>', cutoff))),
-    ])).orderBy('houses.grid_id').limit(2000).execute();
+    if (q.overdueOnly) houses = houses.where(sql<boolean>`${dueOn} < ${today}::date`);
+    const [rows, counts] = await Promise.all([
+      houses.select(['houses.id', 'houses.grid_id', 'houses.address', 'houses.created_at', lastPatrol.as('last')])
+        .orderBy(dueOn).orderBy('houses.address').orderBy('houses.id').limit(DUE_HOUSES_LISTED).execute(),
+      houses.select([sql<string>`count(*)`.as('due'), sql<string>`count(*) filter (where ${dueOn} < ${today}::date)`.as('overdue')]).executeTakeFirstOrThrow(),
+    ]);
+    houseCounts = { due: Number(counts.due), overdue: Number(counts.overdue) };
     for (const h of rows) {
       const last = (h.last as string | null) ?? null;
       const since = officeDateOf(new Date(h.created_at));
@@ -135,5 +149,12 @@ export async function duePatrols(db: Db, actor: Actor, q: { level?: PatrolLevel;
   }
   const filtered = q.overdueOnly ? items.filter((i) => i.overdue) : items;
   filtered.sort((a, b) => Number(b.overdue) - Number(a.overdue) || a.dueOn.localeCompare(b.dueOn) || (a.address ?? a.targetName ?? '').localeCompare(b.address ?? b.targetName ?? ''));
-  return { items: filtered, total: filtered.length, intervals: rules.patrolIntervalDays, today };
+  const units = (level: PatrolLevel) => filtered.filter((i) => i.level === level);
+  const byLevel = {
+    street: { due: units('street').length, overdue: units('street').filter((i) => i.overdue).length },
+    station: { due: units('station').length, overdue: units('station').filter((i) => i.overdue).length },
+    grid: houseCounts,
+  };
+  const total = byLevel.street.due + byLevel.station.due + byLevel.grid.due;
+  return { items: filtered, total, byLevel, truncated: total > filtered.length, intervals: rules.patrolIntervalDays, today };
 }
