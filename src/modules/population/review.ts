@@ -6,7 +6,7 @@ import { conflict, unprocessable } from '../../platform/http/errors.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { scopeFilter } from '../../platform/org/scope.js';
 import { addDays, bumpWork, monthOf, nameMatches, notInFuture, officeDateOf, requireInScope, todayOffice, unitName } from './common.js';
-import { isLate } from './persons.js';
+import { personEvent } from './persons.js';
 import { populationPolicy } from './policy.js';
 import { pop, popTx } from './schema.js';
 
@@ -103,19 +103,28 @@ export async function reviewRecord(db: Db, actor: Actor, recordId: string, input
   });
 }
 
-/** The grid worker corrects a returned record and reports it again (the 24 h clock restarts). */
+/**
+ * The grid worker corrects a returned record and reports it again. The record keeps its history:
+ * when it was collected and first reported, and whether that report was late (the 24 h rule is
+ * about the report after collection, which a correction does not redo or undo); the return stays
+ * in collection_reviews, and the resubmission — when, by whom, what the return asked for — is an
+ * event in the person's history. A passed resubmission is credited to the month of collection.
+ */
 export async function resubmitRecord(db: Db, actor: Actor, recordId: string, input: { note: string }, ip: string | null) {
-  const { rules } = await populationPolicy(db);
   return inTransaction(db, async (t) => {
     const tx = popTx(t);
     const record = requireInScope(actor, await tx.selectFrom('collection_records').selectAll().where('id', '=', recordId).forUpdate().executeTakeFirst());
     if (record.review_status !== 'returned') throw conflict('NOT_RETURNED', '只有被退回的记录可以重新上报。');
     const now = new Date();
-    await tx.updateTable('collection_records').set({ review_status: 'reported', reported_at: now, collected_at: now, late: isLate(now, now, rules.reviewDeadlineHours), return_reasons: null })
-      .where('id', '=', recordId).execute();
-    if (record.person_id) await tx.updateTable('persons').set({ review_status: 'reported', updated_at: now }).where('id', '=', record.person_id).execute();
+    await tx.updateTable('collection_records').set({ review_status: 'reported', return_reasons: null }).where('id', '=', recordId).execute();
+    if (record.person_id) {
+      await personEvent(tx, record.person_id, 'record_resubmitted', actor.userId, { recordId, returnReasons: record.return_reasons, note: input.note });
+      // As on review: the person's status follows their latest record.
+      const latest = await tx.selectFrom('collection_records').select('id').where('person_id', '=', record.person_id).orderBy('reported_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+      if (latest.id === recordId) await tx.updateTable('persons').set({ review_status: 'reported', updated_at: now }).where('id', '=', record.person_id).execute();
+    }
     await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'record.resubmit', entity: 'collection_record', entityId: recordId, ip, summary: { note: input.note } });
-    return { id: recordId, reviewStatus: 'reported' as const, reportedAt: now };
+    return { id: recordId, reviewStatus: 'reported' as const, collectedAt: record.collected_at, reportedAt: record.reported_at, late: record.late, resubmittedAt: now };
   });
 }
 
