@@ -6,6 +6,7 @@ import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
 import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
 import { classifyGrid, ratiosOf, surveyFlags, type Flag } from '../../platform/org/figures.js';
 import { officeToday } from '../../platform/time.js';
+import { unitName } from './common.js';
 import { populationPolicy } from './policy.js';
 import { pop } from './schema.js';
 
@@ -100,21 +101,49 @@ export async function workCounters(db: Db, actor: Actor, month: string) {
 /**
  * 000:40 — the month's ranking (by passed, then entered, then collected) and the reward of the top N
  * at the pack's rates (0.5 / 1 / 1.5 yuan per collected / entered / passed record by default).
- * The ranked level is the pack's: grid workers (default), communities or the street as a whole.
+ * The pack's ranked level decides who is ranked: grid workers (default) — the holders of a 网格员
+ * post in a grid in the caller's scope during the month, with no work counted as zero, and nobody
+ * else (a station clerk or the 流管办 who collected records is not a grid worker) — communities
+ * (every record collected in their grids) or the street as a whole. Nothing collected, no reward.
  */
 export async function monthlyRanking(db: Db, actor: Actor, month: string) {
   const { rules, version } = await populationPolicy(db);
   const tree = await loadOrgTree(db);
-  const workers = await workCounters(db, actor, month);
   const level = rules.reward.rankedLevel;
-  type Entry = { key: string; name: string; collected: number; entered: number; passed: number };
+  type Entry = { key: string; name: string; gridName: string | null; collected: number; entered: number; passed: number };
   const groups = new Map<string, Entry>();
-  for (const w of workers) {
-    const key = level === 'grid_worker' ? w.userId : level === 'community' ? (tree.units.get(w.gridId)?.parent_id ?? w.gridId) : 'street';
-    const name = level === 'grid_worker' ? w.name : level === 'community' ? (tree.units.get(key)?.name ?? key) : '全街道';
-    const g = groups.get(key) ?? { key, name, collected: 0, entered: 0, passed: 0 };
-    g.collected += w.collected; g.entered += w.entered; g.passed += w.passed;
+  const entry = (key: string, name: string, gridName: string | null = null) => {
+    const g = groups.get(key) ?? { key, name, gridName, collected: 0, entered: 0, passed: 0 };
     groups.set(key, g);
+    return g;
+  };
+  const add = (g: Entry | undefined, w: { collected: number; entered: number; passed: number }) => {
+    if (!g) return;
+    g.collected += w.collected; g.entered += w.entered; g.passed += w.passed;
+  };
+  if (level === 'grid_worker') {
+    const workers = await gridWorkersOf(db, tree, actor, month);
+    for (const w of workers) entry(w.userId, w.name, unitName(tree, w.gridId));
+    const counters = workers.length
+      ? await pop(db).selectFrom('work_counters').select(['user_id', 'collected', 'entered', 'passed'])
+        .where('month', '=', month).where('user_id', 'in', workers.map((w) => w.userId)).execute()
+      : [];
+    for (const c of counters) add(groups.get(c.user_id), c);
+  } else {
+    const counters = await workCounters(db, actor, month);
+    if (level === 'community') {
+      const [from, to] = monthBounds(month);
+      for (const u of tree.units.values()) {
+        if (u.kind === 'community' && scopeCovers(actor.scope, u.id) && u.valid_from <= to && (u.valid_to === null || u.valid_to >= from)) entry(u.id, u.name);
+      }
+      for (const c of counters) {
+        const community = tree.units.get(c.gridId)?.parent_id;
+        if (community && scopeCovers(actor.scope, c.gridId)) add(groups.get(community) ?? entry(community, unitName(tree, community) ?? community), c);
+      }
+    } else {
+      const street = entry('street', '全街道');
+      for (const c of counters) if (scopeCovers(actor.scope, c.gridId)) add(street, c);
+    }
   }
   const ranked = [...groups.values()].sort((a, b) => b.passed - a.passed || b.entered - a.entered || b.collected - a.collected || a.name.localeCompare(b.name, 'zh-CN'));
   let rank = 0;
@@ -122,9 +151,34 @@ export async function monthlyRanking(db: Db, actor: Actor, month: string) {
   const items = ranked.map((e, i) => {
     if (!prev || prev.passed !== e.passed || prev.entered !== e.entered || prev.collected !== e.collected) rank = i + 1;
     prev = e;
-    const rewarded = rank <= rules.reward.topN;
+    const rewarded = rank <= rules.reward.topN && e.collected + e.entered + e.passed > 0;
     const rewardFen = rewarded ? e.collected * rules.reward.collectedFen + e.entered * rules.reward.enteredFen + e.passed * rules.reward.passedFen : 0;
-    return { rank, id: e.key, name: e.name, collected: e.collected, entered: e.entered, passed: e.passed, rewarded, rewardFen };
+    return { rank, id: e.key, name: e.name, gridName: e.gridName, collected: e.collected, entered: e.entered, passed: e.passed, rewarded, rewardFen };
   });
   return { month, level, rates: { collectedFen: rules.reward.collectedFen, enteredFen: rules.reward.enteredFen, passedFen: rules.reward.passedFen, topN: rules.reward.topN }, policyVersion: version, items };
+}
+
+/** The first and last day of a month `YYYY-MM`. */
+function monthBounds(month: string): [string, string] {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return [`${month}-01`, `${month}-${String(last).padStart(2, '0')}`];
+}
+
+/** Who held a 网格员 post in a grid of the caller's scope on some day of the month (one entry each, their first grid). */
+async function gridWorkersOf(db: Db, tree: OrgTree, actor: Actor, month: string): Promise<{ userId: string; name: string; gridId: string }[]> {
+  const [from, to] = monthBounds(month);
+  const rows = await db.selectFrom('staff_posts as p').innerJoin('users as u', 'u.id', 'p.user_id')
+    .select(['p.user_id', 'u.name', 'p.org_unit_id'])
+    .where('p.post', '=', 'grid_worker')
+    .where('p.valid_from', '<=', to)
+    .where((eb) => eb.or([eb('p.valid_to', 'is', null), eb('p.valid_to', '>=', from)]))
+    .orderBy('p.is_primary', 'desc').orderBy('p.valid_from').orderBy('p.user_id')
+    .execute();
+  const out = new Map<string, { userId: string; name: string; gridId: string }>();
+  for (const r of rows) {
+    if (out.has(r.user_id) || tree.units.get(r.org_unit_id)?.kind !== 'grid' || !scopeCovers(actor.scope, r.org_unit_id)) continue;
+    out.set(r.user_id, { userId: r.user_id, name: r.name, gridId: r.org_unit_id });
+  }
+  return [...out.values()];
 }

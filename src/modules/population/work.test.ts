@@ -103,6 +103,43 @@ describe('work counters and ranking', () => {
     expect(ranking.items.map((i: { id: string }) => i.id)).toEqual(sorted.map((i) => i.id));
     expect((await wg.get(`/api/v1/population/ranking?month=${month}`)).statusCode).toBe(403);
   });
+
+  it('the ranked level is the pack\'s: at grid_worker only holders of a 网格员 post are ranked (zero work included, no reward for it); at community, communities', async () => {
+    // The station clerk and the 流管办 collect too this month: their work is counted, but they are not grid workers.
+    const xmqGrid3 = await unitId('洗面桥社区第3网格');
+    for (const [c, gridId, name] of [[zhan, shGrid1, '司马清'], [liuguan, xmqGrid3, '欧阳澈']] as const) {
+      const p = await c.post('/api/v1/population/persons', { idNumber: nextResidentId(), name, gridId, arrivedOn: daysAgo(1) });
+      expect(p.statusCode, p.body).toBe(201);
+    }
+    const users = await t.db.selectFrom('users').select(['id', 'username']).execute();
+    const idOf = (u: string) => users.find((x) => x.username === u)!.id;
+    const workers = new Set((await t.db.selectFrom('staff_posts').select('user_id').where('post', '=', 'grid_worker').execute()).map((p) => p.user_id));
+    const ranking = (await liuguan.get(`/api/v1/population/ranking?month=${month}`)).json();
+    expect(ranking.level).toBe('grid_worker');
+    const ids = ranking.items.map((i: { id: string }) => i.id);
+    expect(ids.every((id: string) => workers.has(id))).toBe(true);
+    expect(ids).not.toContain(idOf('zhan-sh'));
+    expect(ids).not.toContain(idOf('liuguan'));
+    for (const u of ['wangge-sh-1', 'wangge-sh-2', 'wangge-xmq-1']) expect(ids).toContain(idOf(u));
+    expect(ranking.items.find((i: { id: string }) => i.id === idOf('wangge-sh-2')).gridName).toBe('蜀汉街社区第2网格');
+    // A month nobody has worked yet (the next one): every grid worker is listed with zeros, and nobody is paid.
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+    const empty = (await liuguan.get(`/api/v1/population/ranking?month=${next}`)).json();
+    expect(empty.items.map((i: { id: string }) => i.id).sort()).toEqual([...workers].sort());
+    expect(empty.items.every((i: { rewarded: boolean; rewardFen: number }) => !i.rewarded && i.rewardFen === 0)).toBe(true);
+
+    const doc = (await admin.get('/api/v1/policy/packs/street')).json().document;
+    doc.population.reward.rankedLevel = 'community';
+    const v = await admin.post('/api/v1/policy/packs/street/versions', { document: doc, reason: '按社区排名', decisionRef: '测试〔2026〕9号', effectiveFrom: officeToday() });
+    expect(v.statusCode, v.body).toBe(201);
+    const byCommunity = (await liuguan.get(`/api/v1/population/ranking?month=${month}`)).json();
+    expect(byCommunity.level).toBe('community');
+    const communities = await t.db.selectFrom('org_units').select('id').where('kind', '=', 'community').execute();
+    expect(byCommunity.items.map((i: { id: string }) => i.id).sort()).toEqual(communities.map((c) => c.id).sort());
+    doc.population.reward.rankedLevel = 'grid_worker';
+    await admin.post('/api/v1/policy/packs/street/versions', { document: doc, reason: '恢复按网格员排名', decisionRef: '测试〔2026〕10号', effectiveFrom: officeToday() });
+  });
 });
 
 describe('grid incidents', () => {

@@ -82,7 +82,16 @@ export default function RankingPage() {
                     v
                   ),
               },
-              { title: t(r?.level === 'community' ? 'pop.ranking.community' : r?.level === 'street' ? 'pop.ranking.street' : 'pop.ranking.worker'), dataIndex: 'name' },
+              {
+                title: t(r?.level === 'community' ? 'pop.ranking.community' : r?.level === 'street' ? 'pop.ranking.street' : 'pop.ranking.worker'),
+                dataIndex: 'name',
+                render: (name: string, i) => (
+                  <span data-testid="ranking-name">
+                    {name}
+                    {i.gridName ? <Typography.Text type="secondary"> · {i.gridName}</Typography.Text> : null}
+                  </span>
+                ),
+              },
               { title: t('pop.counter.collected'), dataIndex: 'collected', align: 'right' },
               { title: t('pop.counter.entered'), dataIndex: 'entered', align: 'right' },
               { title: t('pop.counter.passed'), dataIndex: 'passed', align: 'right' },

@@ -292,7 +292,8 @@ export interface Ranking {
   level: 'grid_worker' | 'community' | 'street';
   rates: { collectedFen: number; enteredFen: number; passedFen: number; topN: number };
   policyVersion: number;
-  items: { rank: number; id: string; name: string; collected: number; entered: number; passed: number; rewarded: boolean; rewardFen: number }[];
+  /** `gridName`: a grid worker's grid (null at the community and street levels). */
+  items: { rank: number; id: string; name: string; gridName: string | null; collected: number; entered: number; passed: number; rewarded: boolean; rewardFen: number }[];
 }
 
 export interface GeoFeature {
