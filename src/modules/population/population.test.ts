@@ -338,6 +338,30 @@ describe('review', () => {
     expect(record.late).toBe(true);
     expect(record.reportingHours).toBeGreaterThanOrEqual(29.9);
   });
+
+  it('no one reviews a record they collected: the station clerk\'s own registration waits for someone else (422 OWN_RECORD), nothing changes', async () => {
+    const p = (await register(zhan, { name: '慕容晴' })).json();
+    const mine = (await zhan.get(`/api/v1/population/records?personId=${p.id}`)).json().items[0];
+    expect(mine).toMatchObject({ reviewStatus: 'reported', ownRecord: true });
+    for (const decision of ['pass', 'return'] as const) {
+      const res = await zhan.post(`/api/v1/population/records/${mine.id}/review`, { decision, reasons: '自审' });
+      expect(res.statusCode, res.body).toBe(422);
+      expect(errorOf(res).code).toBe('OWN_RECORD');
+    }
+    expect((await zhan.get(`/api/v1/population/records?personId=${p.id}`)).json().items[0].reviewStatus).toBe('reported');
+    // The street reviews it; for the street it is not its own.
+    const theirs = (await liuguan.get(`/api/v1/population/records?personId=${p.id}`)).json().items[0];
+    expect(theirs.ownRecord).toBe(false);
+    expect((await liuguan.post(`/api/v1/population/records/${mine.id}/review`, { decision: 'pass' })).json().reviewStatus).toBe('passed');
+  });
+
+  it('in the demo data the station clerk\'s own collections were reviewed by the street, not by herself', async () => {
+    const zhanId = (await t.db.selectFrom('users').select('id').where('username', '=', 'zhan-sh').executeTakeFirstOrThrow()).id;
+    const count = async (self: boolean) => Number((await pop(t.db).selectFrom('collection_records').select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('collected_by', '=', zhanId).where('reviewed_by', 'is not', null).where('reviewed_by', self ? '=' : '<>', zhanId).executeTakeFirstOrThrow()).n);
+    expect(await count(false)).toBeGreaterThan(0);
+    expect(await count(true)).toBe(0);
+  });
 });
 
 describe('statistics', () => {

@@ -51,7 +51,7 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: strin
     : query.orderBy('r.reported_at', 'asc').orderBy('r.id');
   const [rows, total] = await Promise.all([
     ordered.select(['r.id', 'r.kind', 'r.person_id', 'r.house_id', 'r.grid_id', 'r.collected_at', 'r.reported_at', 'r.late', 'r.review_status', 'r.reviewed_at', 'r.return_reasons',
-      'p.name as person_name', 'p.id_masked', 'p.status as person_status', 'h.address', 'u.name as collector_name'])
+      'p.name as person_name', 'p.id_masked', 'p.status as person_status', 'h.address', 'u.name as collector_name', 'r.collected_by'])
       .limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
     query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
@@ -64,6 +64,8 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: strin
     items: rows.map((r) => ({
       id: r.id, kind: r.kind, personId: r.person_id, personName: r.person_name, idNumberMasked: r.id_masked, personStatus: r.person_status,
       houseId: r.house_id, address: r.address, gridId: r.grid_id, gridName: unitName(tree, r.grid_id), collectorName: r.collector_name,
+      /** Collected by the caller: someone else reviews it. */
+      ownRecord: r.collected_by === actor.userId,
       collectedAt: r.collected_at, reportedAt: r.reported_at,
       reportingHours: Math.round(((new Date(r.reported_at).getTime() - new Date(r.collected_at).getTime()) / 3_600_000) * 10) / 10,
       late: r.late, reviewStatus: r.review_status, reviewedAt: r.reviewed_at, returnReasons: r.return_reasons,
@@ -79,6 +81,8 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: strin
 /** The first collection date a spot re-check may sample today (policy `recheckLookbackDays`). */
 export const recheckLookbackStart = (lookbackDays: number) => addDays(todayOffice(), -lookbackDays);
 
+const ownRecord = () => unprocessable('OWN_RECORD', '不能审核本人采集的记录，请由流管站其他人员或街道流管办审核。');
+
 /** Pass (审核合格) or return (退回, reasons required) a reported record. */
 export async function reviewRecord(db: Db, actor: Actor, recordId: string, input: { decision: 'pass' | 'return'; reasons?: string }, ip: string | null) {
   if (input.decision === 'return' && !input.reasons?.trim()) {
@@ -87,6 +91,8 @@ export async function reviewRecord(db: Db, actor: Actor, recordId: string, input
   return inTransaction(db, async (t) => {
     const tx = popTx(t);
     const record = requireInScope(actor, await tx.selectFrom('collection_records').selectAll().where('id', '=', recordId).forUpdate().executeTakeFirst());
+    // As no one approves their own request: the collector never reviews their own record.
+    if (record.collected_by === actor.userId) throw ownRecord();
     if (record.review_status !== 'reported') throw conflict('ALREADY_REVIEWED', record.review_status === 'passed' ? '该记录已审核合格。' : '该记录已退回，待网格员更正后重新上报。');
     const status = input.decision === 'pass' ? 'passed' : 'returned';
     const now = new Date();

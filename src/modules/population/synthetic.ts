@@ -277,7 +277,8 @@ const BLOCK_HOUSES = 3;
 
 interface GridInfo {
   id: string; name: string; communityId: string | null; communityName: string; areaCode: string; weight: number; streets: readonly string[];
-  collectors: string[]; reviewer: string; employers: string[];
+  /** Who reviews, in order of preference (station, then the street); never the record's own collector when another exists. */
+  collectors: string[]; reviewers: string[]; employers: string[];
 }
 
 type Row<T> = Insertable<T>;
@@ -438,7 +439,7 @@ async function loadGrids(db: Db): Promise<GridInfo[]> {
       id: u.id, name: u.name, communityId: community?.id ?? null, communityName: community?.name ?? u.name,
       areaCode: /^\d{6}/.test(u.street_code) ? u.street_code.slice(0, 6) : '510107',
       weight: Math.max(1, survey?.migrants ?? 500), streets: streetsOf(community?.name ?? u.name),
-      collectors, reviewer: station?.user_id ?? office?.id ?? collectors[0]!,
+      collectors, reviewers: [...new Set([station?.user_id, office?.id, ...collectors].filter((x): x is string => Boolean(x)))],
       employers: employers.filter((e) => e.grid_id === u.id).map((e) => e.id),
     });
   }
@@ -546,6 +547,8 @@ async function buildBatch(ctx: BuildContext, start: number, n: number): Promise<
     const house = batch.slots[slot]!;
     const name = fictionalName(r, idn.gender);
     const collector = grid.collectors.length === 1 ? grid.collectors[0]! : r.pick(grid.collectors);
+    // No one reviews a record they collected (a station clerk collecting where no grid worker is: the street reviews).
+    const reviewer = grid.reviewers.find((x) => x !== collector) ?? collector;
 
     // Review outcome first: records still waiting for review are recent.
     const u = r.next();
@@ -594,11 +597,11 @@ async function buildBatch(ctx: BuildContext, start: number, n: number): Promise<
     const record: Row<CollectionRecordTable> = {
       id: recordId, kind: 'arrival', person_id: personId, house_id: house.id, grid_id: grid.id, collected_by: collector, collected_at: collectedAt,
       reported_at: reportedAt, late: reportedAt.getTime() - collectedAt.getTime() > ctx.deadlineHours * HOUR, review_status: review,
-      reviewed_by: reviewedAt ? grid.reviewer : null, reviewed_at: reviewedAt, return_reasons: returnReasons, policy_version: ctx.policyVersion,
+      reviewed_by: reviewedAt ? reviewer : null, reviewed_at: reviewedAt, return_reasons: returnReasons, policy_version: ctx.policyVersion,
       created_at: reportedAt,
     };
     const reviewRow: Row<CollectionReviewTable> | null = reviewedAt
-      ? { id: uuidv7(), record_id: recordId, decision: review === 'passed' ? 'pass' : 'return', reasons: returnReasons, actor_id: grid.reviewer, at: reviewedAt }
+      ? { id: uuidv7(), record_id: recordId, decision: review === 'passed' ? 'pass' : 'return', reasons: returnReasons, actor_id: reviewer, at: reviewedAt }
       : null;
     const events: Row<PersonEventTable>[] = [{
       id: uuidv7(), person_id: personId, kind: 'arrived', at: reportedAt, actor_id: collector,

@@ -107,7 +107,11 @@ function RecordsTab({ status, params, set }: { status: ReviewStatus; params: URL
       <span>{r.address}</span>
     );
   const actions = (r: ReviewRecord) =>
-    status === 'reported' && can('person:review') ? (
+    status === 'reported' && can('person:review') && r.ownRecord ? (
+      <Tooltip title={t('pop.review.ownRecordHint')}>
+        <Tag data-testid="record-own">{t('pop.review.ownRecord')}</Tag>
+      </Tooltip>
+    ) : status === 'reported' && can('person:review') ? (
       <Space size={6}>
         <Button type="primary" size="small" icon={<CheckOutlined />} loading={pass.isPending && pass.variables?.includes(r.id)} onClick={() => pass.mutate([r.id])} data-testid="record-pass">
           {t('pop.review.pass')}
@@ -209,7 +213,11 @@ function RecordsTab({ status, params, set }: { status: ReviewStatus; params: URL
         locale={{ emptyText: t('pop.review.empty') }}
         rowClassName={(r) => (r.late ? 'row-late' : '')}
         onRow={(r) => ({ 'data-testid': 'record-row', 'data-person': r.personName ?? '' }) as React.HTMLAttributes<HTMLElement>}
-        rowSelection={status === 'reported' && can('person:review') ? { selectedRowKeys: selected, onChange: (keys) => setSelected(keys.map(String)) } : undefined}
+        rowSelection={
+          status === 'reported' && can('person:review')
+            ? { selectedRowKeys: selected, onChange: (keys) => setSelected(keys.map(String)), getCheckboxProps: (r) => ({ disabled: r.ownRecord }) }
+            : undefined
+        }
         paging={{ page, pageSize: PAGE_SIZE, total: list.data?.total, onChange: (p) => set({ page: String(p) }) }}
         columns={[
           { title: t('pop.record.kind'), dataIndex: 'kind', render: (k: RecordKind) => <KindLabel kind={k} /> },

@@ -154,6 +154,8 @@ export interface ReviewRecord {
   gridId: string;
   gridName: string | null;
   collectorName: string;
+  /** Collected by the caller, who may not review it (someone else does). */
+  ownRecord: boolean;
   collectedAt: string;
   reportedAt: string;
   reportingHours: number;

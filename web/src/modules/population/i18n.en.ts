@@ -385,6 +385,8 @@ export const populationEn: Record<PopulationKey, string> = {
   'pop.review.deadlineHint': 'Grid workers report within {deadline} hours of collecting; late reports are marked red and can still be reviewed.',
   'pop.review.reviewedAt': 'Reviewed',
   'pop.review.lateOnly': 'Late only',
+  'pop.review.ownRecord': 'Collected by you',
+  'pop.review.ownRecordHint': 'Records you collected are reviewed by another station clerk or the street office',
   'pop.review.pass': 'Pass',
   'pop.review.return': 'Return',
   'pop.review.passSelected': 'Pass selected ({n})',

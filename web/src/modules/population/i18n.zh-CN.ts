@@ -383,6 +383,8 @@ export const populationZhCN = {
   'pop.review.deadlineHint': '网格员应在采集后 {deadline} 小时内上报；超时上报的记录以红色标出，仍可审核。',
   'pop.review.reviewedAt': '审核时间',
   'pop.review.lateOnly': '只看超时',
+  'pop.review.ownRecord': '本人采集',
+  'pop.review.ownRecordHint': '本人采集的记录由流管站其他人员或街道流管办审核',
   'pop.review.pass': '通过',
   'pop.review.return': '退回',
   'pop.review.passSelected': '批量通过（{n} 条）',
