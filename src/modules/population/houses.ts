@@ -10,6 +10,7 @@ import { scopeFilter } from '../../platform/org/scope.js';
 import { bumpCounter, notInFuture, requireGridInScope, requireInScope, todayOffice, unitName } from './common.js';
 import { checkDocument, normalizePhone, sealedDocument, sealedPhone } from './identity.js';
 import { validUscc } from './idnumber.js';
+import { formatHouseAddress } from './address.js';
 import { addCollectionRecord } from './persons.js';
 import { populationPolicy } from './policy.js';
 import { pop, popTx, type HouseTable } from './schema.js';
@@ -26,6 +27,8 @@ export interface HouseInput {
 export function houseDto(h: Selectable<HouseTable>, gridName?: string | null) {
   return {
     id: h.id, gridId: h.grid_id, gridName: gridName ?? null, address: h.address, building: h.building, unitNo: h.unit_no, room: h.room,
+    /** The standard address with building, unit and room, as every list shows it. */
+    fullAddress: formatHouseAddress(h),
     ownerName: h.owner_name, ownerIdNumberMasked: h.owner_id_masked, ownerPhoneMasked: h.owner_phone_masked,
     rental: h.rental, rooms: h.rooms, areaM2: h.area_m2 === null ? null : Number(h.area_m2), status: h.status, createdAt: h.created_at,
   };

@@ -9,6 +9,7 @@ import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
 import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
 import { addDays, communityOf, dateConflict, notInFuture, requireInScope, todayOffice, unitName } from './common.js';
 import { populationPolicy } from './policy.js';
+import { formatHouseAddress } from './address.js';
 import { pop, popTx, type PopDb, type PopTx, type ResponsibilityLetterTable } from './schema.js';
 
 /**
@@ -41,7 +42,8 @@ function letterDto(l: LetterWithParty, tree: OrgTree, today: string, noticeDays:
   const state = letterState(l, today, noticeDays);
   return {
     id: l.id, partyKind: l.party_kind, houseId: l.house_id, employerId: l.employer_id, partyName: l.party_name,
-    address: l.address ?? null, building: l.building ?? null, unitNo: l.unit_no ?? null, room: l.room ?? null, employerName: l.employer_name ?? null,
+    address: l.address ?? null, building: l.building ?? null, unitNo: l.unit_no ?? null, room: l.room ?? null, fullAddress: formatHouseAddress({ address: l.address ?? null, building: l.building, unit_no: l.unit_no, room: l.room }),
+    employerName: l.employer_name ?? null,
     gridId: l.grid_id, gridName: unitName(tree, l.grid_id), communityName: unitName(tree, communityOf(tree, l.grid_id)),
     signedOn: l.signed_on, termFrom: l.term_from, termTo: l.term_to, note: l.note,
     endedOn: l.ended_on, endReason: l.end_reason, renewsId: l.renews_id, renewedById,
@@ -201,6 +203,7 @@ export async function housesMissingLetter(db: Db, actor: Actor, q: { gridId?: st
   return {
     items: rows.map((h) => ({
       houseId: h.id, gridId: h.grid_id, gridName: unitName(tree, h.grid_id), address: h.address, building: h.building, unitNo: h.unit_no, room: h.room,
+      fullAddress: formatHouseAddress(h),
       ownerName: h.owner_name, lastTermTo: (h.last_term_to as string | null) ?? null,
     })),
     total: Number(total.n),

@@ -7,6 +7,7 @@ import { forbidden, unprocessable } from '../../platform/http/errors.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
 import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
 import { addDays, daysBetween, notInFuture, officeDateOf, todayOffice, unitName } from './common.js';
+import { formatHouseAddress } from './address.js';
 import { populationPolicy } from './policy.js';
 import { pop, popTx } from './schema.js';
 
@@ -60,13 +61,13 @@ export async function listPatrols(db: Db, actor: Actor, q: { level?: PatrolLevel
   if (q.level) query = query.where('patrols.level', '=', q.level);
   if (q.targetUnitId) query = query.where('patrols.target_unit_id', '=', q.targetUnitId);
   const [rows, total] = await Promise.all([
-    query.selectAll('patrols').select(['users.name as patroller_name', 'houses.address']).orderBy('patrolled_on', 'desc').orderBy('patrols.id', 'desc')
+    query.selectAll('patrols').select(['users.name as patroller_name', 'houses.address', 'houses.building', 'houses.unit_no', 'houses.room']).orderBy('patrolled_on', 'desc').orderBy('patrols.id', 'desc')
       .limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
     query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return {
     items: rows.map((p) => ({
-      id: p.id, level: p.level, targetUnitId: p.target_unit_id, targetName: unitName(tree, p.target_unit_id), houseId: p.house_id, address: p.address,
+      id: p.id, level: p.level, targetUnitId: p.target_unit_id, targetName: unitName(tree, p.target_unit_id), houseId: p.house_id, address: formatHouseAddress(p),
       patrolledOn: p.patrolled_on, patrollerName: p.patroller_name, checked: p.checked, findings: p.findings, arrivalsFound: p.arrivals_found,
       departuresFound: p.departures_found, rentalsCounted: p.rentals_counted, migrantsCounted: p.migrants_counted,
     })),
@@ -75,6 +76,7 @@ export async function listPatrols(db: Db, actor: Actor, q: { level?: PatrolLevel
 }
 
 export interface DuePatrol {
+  /** `address`: a house's standard address with building, unit and room. */
   level: PatrolLevel; targetUnitId: string; targetName: string | null; houseId: string | null; address: string | null;
   gridId: string | null; lastPatrolledOn: string | null; dueOn: string; overdue: boolean; overdueDays: number;
   /** Never patrolled (从未巡查): due one interval after `since`. */
@@ -136,7 +138,7 @@ export async function duePatrols(db: Db, actor: Actor, q: { level?: PatrolLevel;
     if (q.gridId) houses = houses.where('grid_id', '=', q.gridId);
     if (q.overdueOnly) houses = houses.where(sql<boolean>`${dueOn} < ${today}::date`);
     const [rows, counts] = await Promise.all([
-      houses.select(['houses.id', 'houses.grid_id', 'houses.address', 'houses.created_at', lastPatrol.as('last')])
+      houses.select(['houses.id', 'houses.grid_id', 'houses.address', 'houses.building', 'houses.unit_no', 'houses.room', 'houses.created_at', lastPatrol.as('last')])
         .orderBy(dueOn).orderBy('houses.address').orderBy('houses.id').limit(DUE_HOUSES_LISTED).execute(),
       houses.select([sql<string>`count(*)`.as('due'), sql<string>`count(*) filter (where ${dueOn} < ${today}::date)`.as('overdue')]).executeTakeFirstOrThrow(),
     ]);
@@ -144,7 +146,7 @@ export async function duePatrols(db: Db, actor: Actor, q: { level?: PatrolLevel;
     for (const h of rows) {
       const last = (h.last as string | null) ?? null;
       const since = officeDateOf(new Date(h.created_at));
-      items.push({ level: 'grid', targetUnitId: h.grid_id, targetName: unitName(tree, h.grid_id), houseId: h.id, address: h.address, gridId: h.grid_id, lastPatrolledOn: last, ...due('grid', last, since) });
+      items.push({ level: 'grid', targetUnitId: h.grid_id, targetName: unitName(tree, h.grid_id), houseId: h.id, address: formatHouseAddress(h), gridId: h.grid_id, lastPatrolledOn: last, ...due('grid', last, since) });
     }
   }
   const filtered = q.overdueOnly ? items.filter((i) => i.overdue) : items;

@@ -12,6 +12,7 @@ import { ETHNICITIES, EDUCATION, originName } from './dictionaries.js';
 import { checkDocument, idIndex, nameInitials, normalizePhone, reveal, sealedDocument, sealedPhone, type IdType } from './identity.js';
 import { bumpCounter, bumpWork, communityOf, dateConflict, monthOf, nameMatches, notInFuture, requireGridInScope, requireInScope, todayOffice, unitName } from './common.js';
 import { populationPolicy } from './policy.js';
+import { formatHouseAddress } from './address.js';
 import { pop, popTx, type PersonTable, type PopTx } from './schema.js';
 import type { Selectable } from 'kysely';
 
@@ -220,7 +221,9 @@ export async function registerPerson(db: Db, actor: Actor, input: RegisterInput,
       summary: { gridId: input.gridId, reused: Boolean(existing), idType },
     });
     const row = await tx.selectFrom('persons').selectAll().where('id', '=', personId).executeTakeFirstOrThrow();
-    return { ...personDto(row, { gridName: unitName(tree, row.grid_id) }), reused: Boolean(existing) };
+    const house = input.houseId ? await tx.selectFrom('houses').select(['address', 'building', 'unit_no', 'room']).where('id', '=', input.houseId).executeTakeFirst() : undefined;
+    // `houseAddress`: where the person now lives, the standard address (for the 登记成功 card).
+    return { ...personDto(row, { gridName: unitName(tree, row.grid_id) }), houseAddress: house ? formatHouseAddress(house) : null, reused: Boolean(existing) };
   });
   try {
     return await run();
@@ -271,7 +274,7 @@ export async function getPerson(db: Db, actor: Actor, personId: string, opts: { 
   const person = requireInScope(actor, await p.selectFrom('persons').selectAll().where('id', '=', personId).executeTakeFirst());
   const tree = await loadOrgTree(db);
   const residences = await p.selectFrom('residences').leftJoin('houses', 'houses.id', 'residences.house_id')
-    .select(['residences.id', 'residences.house_id', 'residences.grid_id', 'residences.from_date', 'residences.to_date', 'residences.arrival_reason', 'residences.departure_reason', 'houses.address'])
+    .select(['residences.id', 'residences.house_id', 'residences.grid_id', 'residences.from_date', 'residences.to_date', 'residences.arrival_reason', 'residences.departure_reason', 'houses.address', 'houses.building', 'houses.unit_no', 'houses.room'])
     .where('person_id', '=', personId).orderBy('from_date', 'desc').execute();
   const events = await p.selectFrom('person_events').select(['kind', 'at', 'actor_id', 'data']).where('person_id', '=', personId).orderBy('at', 'desc').limit(50).execute();
   const records = await p.selectFrom('collection_records').select(['id', 'kind', 'review_status', 'collected_at', 'reported_at', 'late', 'return_reasons'])
@@ -283,7 +286,7 @@ export async function getPerson(db: Db, actor: Actor, personId: string, opts: { 
   return {
     ...personDto(person, { reveal: opts.reveal, gridName: unitName(tree, person.grid_id) }),
     residences: residences.map((r) => ({
-      id: r.id, houseId: r.house_id, address: r.address ?? null, gridId: r.grid_id, gridName: unitName(tree, r.grid_id),
+      id: r.id, houseId: r.house_id, address: formatHouseAddress(r), gridId: r.grid_id, gridName: unitName(tree, r.grid_id),
       from: r.from_date, to: r.to_date, arrivalReason: r.arrival_reason, departureReason: r.departure_reason,
     })),
     events: events.map((e) => ({ kind: e.kind, at: e.at, actorId: e.actor_id, data: e.data })),

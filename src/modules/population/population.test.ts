@@ -176,6 +176,30 @@ describe('houses', () => {
     const community = await unitId('蜀汉街社区');
     expect(errorOf(await register(liuguan, { gridId: community })).code).toBe('UNKNOWN_GRID');
   });
+
+  it('a house is named by its full standard address (building, unit, room) everywhere: houses, due patrols, patrols, registration, residence history, review queue', async () => {
+    const P = '/api/v1/population';
+    const street = `蜀汉街${100 + Math.floor(Math.random() * 800)}号`;
+    const full = `${street}12栋3单元504室`;
+    const h = (await wg.post(`${P}/houses`, { gridId: shGrid1, address: street, building: '12', unitNo: '3', room: '504', ownerName: '贺明', rental: true })).json();
+    expect(h).toMatchObject({ address: street, building: '12', unitNo: '3', room: '504', fullAddress: full });
+    // A neighbour at the same street number is another house: it is told apart.
+    await wg.post(`${P}/houses`, { gridId: shGrid1, address: street, building: '12', unitNo: '3', room: '505', ownerName: '贺亮', rental: true });
+    const listed = (await wg.get(`${P}/houses?gridId=${shGrid1}&q=${encodeURIComponent(street)}`)).json().items;
+    expect(listed.map((x: { fullAddress: string }) => x.fullAddress).sort()).toEqual([full, `${street}12栋3单元505室`]);
+    expect((await wg.get(`${P}/houses/${h.id}`)).json().fullAddress).toBe(full);
+    const due = (await wg.get(`${P}/patrols/due?level=grid`)).json().items.find((i: { houseId: string }) => i.houseId === h.id);
+    expect(due.address).toBe(full);
+    const p = await register(wg, { name: '公孙蓓', houseId: h.id });
+    expect(p.json().houseAddress).toBe(full);
+    const person = (await wg.get(`${P}/persons/${p.json().id}`)).json();
+    expect(person.residences[0].address).toBe(full);
+    const record = (await zhan.get(`${P}/records?personId=${p.json().id}`)).json().items[0];
+    expect(record.address).toBe(full);
+    await wg.post(`${P}/patrols`, { level: 'grid', targetUnitId: shGrid1, houseId: h.id, patrolledOn: officeToday(), checked: '登记情况', findings: '新增租户 1 人' });
+    const patrols = (await wg.get(`${P}/patrols?level=grid&pageSize=100`)).json().items;
+    expect(patrols.find((x: { houseId: string }) => x.houseId === h.id).address).toBe(full);
+  });
 });
 
 describe('data scope', () => {

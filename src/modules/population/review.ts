@@ -8,6 +8,7 @@ import { scopeFilter } from '../../platform/org/scope.js';
 import { addDays, bumpWork, monthOf, nameMatches, notInFuture, officeDateOf, requireInScope, todayOffice, unitName } from './common.js';
 import { personEvent } from './persons.js';
 import { populationPolicy } from './policy.js';
+import { formatHouseAddress } from './address.js';
 import { pop, popTx } from './schema.js';
 
 /**
@@ -51,7 +52,7 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: strin
     : query.orderBy('r.reported_at', 'asc').orderBy('r.id');
   const [rows, total] = await Promise.all([
     ordered.select(['r.id', 'r.kind', 'r.person_id', 'r.house_id', 'r.grid_id', 'r.collected_at', 'r.reported_at', 'r.late', 'r.review_status', 'r.reviewed_at', 'r.return_reasons',
-      'p.name as person_name', 'p.id_masked', 'p.status as person_status', 'h.address', 'u.name as collector_name', 'r.collected_by'])
+      'p.name as person_name', 'p.id_masked', 'p.status as person_status', 'h.address', 'h.building', 'h.unit_no', 'h.room', 'u.name as collector_name', 'r.collected_by'])
       .limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
     query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
@@ -63,7 +64,7 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: strin
   return {
     items: rows.map((r) => ({
       id: r.id, kind: r.kind, personId: r.person_id, personName: r.person_name, idNumberMasked: r.id_masked, personStatus: r.person_status,
-      houseId: r.house_id, address: r.address, gridId: r.grid_id, gridName: unitName(tree, r.grid_id), collectorName: r.collector_name,
+      houseId: r.house_id, address: formatHouseAddress(r), gridId: r.grid_id, gridName: unitName(tree, r.grid_id), collectorName: r.collector_name,
       /** Collected by the caller: someone else reviews it. */
       ownRecord: r.collected_by === actor.userId,
       collectedAt: r.collected_at, reportedAt: r.reported_at,

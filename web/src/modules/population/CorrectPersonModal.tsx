@@ -74,7 +74,7 @@ export function CorrectPersonModal({ person, onClose }: { person: PersonDetail |
     placeholderData: keepPreviousData,
   });
   const houseOptions = useMemo(() => {
-    const opts = (houses.data?.items ?? []).map((h) => ({ value: h.id, label: h.address }));
+    const opts = (houses.data?.items ?? []).map((h) => ({ value: h.id, label: h.fullAddress }));
     if (person?.houseId && current?.address && !opts.some((o) => o.value === person.houseId)) opts.unshift({ value: person.houseId, label: current.address });
     return opts;
   }, [houses.data, person?.houseId, current?.address]);

@@ -11,7 +11,7 @@ import { useIsMobile } from '../../app/ui/useIsMobile';
 import { QueryTable } from '../../app/ui/QueryTable';
 import { useUrlState } from '../../app/ui/useUrlState';
 import { popPath, useMyGrids, type House } from './api';
-import { HouseDrawer, HouseModal, PatrolModal, useHouseLine, type PatrolTarget } from './components';
+import { HouseDrawer, HouseModal, PatrolModal, type PatrolTarget } from './components';
 import { GridFilter, NewButton } from './lists';
 import './population.css';
 
@@ -22,7 +22,6 @@ export default function HousesPage() {
   const { t } = useI18n();
   const { can } = useAuth();
   const isMobile = useIsMobile();
-  const houseLine = useHouseLine();
   const { grids } = useMyGrids();
   const [params, set] = useUrlState();
   const gridId = params.get('gridId') ?? (grids.length === 1 ? grids[0].id : undefined);
@@ -47,7 +46,7 @@ export default function HousesPage() {
         size={isMobile ? 'middle' : 'small'}
         onClick={(e) => {
           e.stopPropagation();
-          setPatrol({ level: 'grid', targetUnitId: h.gridId, targetName: h.gridName, houseId: h.id, address: h.address });
+          setPatrol({ level: 'grid', targetUnitId: h.gridId, targetName: h.gridName, houseId: h.id, address: h.fullAddress });
         }}
       >
         {t('pop.patrol.record')}
@@ -86,7 +85,7 @@ export default function HousesPage() {
           card: (h) => (
             <Card size="small" className="pop-person-card" onClick={() => set({ house: h.id })}>
               <div className="pop-person-line">
-                <span className="pop-person-name">{h.address}</span>
+                <span className="pop-person-name" data-testid="house-address-line">{h.fullAddress}</span>
                 {h.rental ? <Tag color="orange">{t('pop.house.rentalYes')}</Tag> : <Tag>{t('pop.house.rentalNo')}</Tag>}
               </div>
               <Typography.Text type="secondary">
@@ -107,7 +106,7 @@ export default function HousesPage() {
           {
             title: t('pop.house.address'),
             key: 'addr',
-            render: (_, h) => houseLine(h),
+            render: (_, h) => <span data-testid="house-address-line">{h.fullAddress}</span>,
           },
           { title: t('pop.grid'), dataIndex: 'gridName' },
           { title: t('pop.house.ownerName'), dataIndex: 'ownerName' },

@@ -14,7 +14,7 @@ import { FormModal, useRequiredRules } from '../../app/ui/FormModal';
 import { QueryTable } from '../../app/ui/QueryTable';
 import { useUrlState } from '../../app/ui/useUrlState';
 import { popPath, useMyGrids, type House, type HouseMissingLetter, type Letter, type LettersPage as LettersList, type LetterState, type PartyKind } from './api';
-import { DateInput, HouseDrawer, notFuture, useHouseLine } from './components';
+import { DateInput, HouseDrawer, notFuture } from './components';
 import { FilterHint, GridFilter, NewButton } from './lists';
 import './population.css';
 
@@ -37,7 +37,6 @@ export function LetterStateTag({ state }: { state: LetterState }) {
  */
 export default function LettersPage() {
   const { t } = useI18n();
-  const houseLine = useHouseLine();
   const { can } = useAuth();
   const { grids } = useMyGrids();
   const [params, set] = useUrlState();
@@ -113,7 +112,7 @@ export default function LettersPage() {
           onRow={(h) => ({ onClick: () => set({ house: h.houseId }), style: { cursor: 'pointer' } })}
           paging={paging(missing.data?.total)}
           columns={[
-            { title: t('pop.house.address'), key: 'addr', render: (_, h) => houseLine(h) },
+            { title: t('pop.house.address'), key: 'addr', render: (_, h) => h.fullAddress },
             { title: t('pop.grid'), dataIndex: 'gridName' },
             { title: t('pop.house.ownerName'), dataIndex: 'ownerName' },
             {
@@ -133,7 +132,7 @@ export default function LettersPage() {
                         data-testid="letter-sign"
                         onClick={(e) => {
                           e.stopPropagation();
-                          setSigning({ houseId: h.houseId, label: `${houseLine(h)} · ${h.ownerName}` });
+                          setSigning({ houseId: h.houseId, label: `${h.fullAddress} · ${h.ownerName}` });
                         }}
                       >
                         {t('pop.letter.sign')}
@@ -165,7 +164,7 @@ export default function LettersPage() {
               title: t('pop.letter.place'),
               key: 'place',
               render: (_, l) =>
-                l.houseId ? <Typography.Link onClick={() => set({ house: l.houseId })}>{houseLine(l)}</Typography.Link> : (l.employerName ?? '—'),
+                l.houseId ? <Typography.Link onClick={() => set({ house: l.houseId })}>{l.fullAddress}</Typography.Link> : (l.employerName ?? '—'),
             },
             { title: t('pop.grid'), dataIndex: 'gridName' },
             { title: t('pop.letter.signedOn'), dataIndex: 'signedOn', render: (v: string) => fmtDate(v) },
@@ -229,7 +228,6 @@ interface SignValues {
 
 function SignModal({ target, onClose }: { target: { houseId?: string; label?: string } | null; onClose: () => void }) {
   const { t } = useI18n();
-  const houseLine = useHouseLine();
   const isMobile = useIsMobile();
   const { required } = useRequiredRules();
   const [form] = Form.useForm<SignValues>();
@@ -285,7 +283,7 @@ function SignModal({ target, onClose }: { target: { houseId?: string; label?: st
             placeholder={t('pop.letter.houseSearch')}
             loading={houses.isFetching}
             data-testid="letter-house"
-            options={(houses.data?.items ?? []).map((h) => ({ value: h.id, label: `${houseLine(h)} · ${h.ownerName} · ${h.gridName ?? ''}` }))}
+            options={(houses.data?.items ?? []).map((h) => ({ value: h.id, label: `${h.fullAddress} · ${h.ownerName} · ${h.gridName ?? ''}` }))}
           />
         </Form.Item>
       )}
@@ -340,7 +338,7 @@ function EndModal({ letter, onClose }: { letter: Letter | null; onClose: () => v
       okText={t('pop.letter.end')}
       danger
     >
-      {letter && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={`${letter.address ?? letter.employerName ?? ''} · ${t('pop.letter.term')} ${fmtDate(letter.termFrom)} ${t('common.to')} ${fmtDate(letter.termTo)}`} />}
+      {letter && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={`${letter.fullAddress ?? letter.employerName ?? ''} · ${t('pop.letter.term')} ${fmtDate(letter.termFrom)} ${t('common.to')} ${fmtDate(letter.termTo)}`} />}
       <Form.Item name="endedOn" label={t('pop.letter.endedOn')} rules={required(t('pop.letter.endedOn'))}>
         <DateInput disabledDate={(d) => notFuture(d) || (!!letter && d.isBefore(dayjs(letter.termFrom), 'day'))} />
       </Form.Item>
@@ -373,7 +371,7 @@ function RenewModal({ letter, onClose }: { letter: Letter | null; onClose: () =>
       onClose={onClose}
       okText={t('pop.letter.renew')}
     >
-      {letter && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={`${letter.address ?? letter.employerName ?? ''}`} description={t('pop.letter.renewHint', { date: fmtDate(letter.termTo) })} />}
+      {letter && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={`${letter.fullAddress ?? letter.employerName ?? ''}`} description={t('pop.letter.renewHint', { date: fmtDate(letter.termTo) })} />}
       <Form.Item name="signedOn" label={t('pop.letter.signedOn')} rules={required(t('pop.letter.signedOn'))}>
         <DateInput disabledDate={notFuture} />
       </Form.Item>

@@ -258,6 +258,11 @@ export default function RegisterPage() {
                   {fmtDate(saved.birthDate) || '—'} {saved.gender ? `· ${t(`pop.gender.${saved.gender}`)}` : ''}
                 </Descriptions.Item>
                 <Descriptions.Item label={t('pop.grid')}>{saved.gridName}</Descriptions.Item>
+                {saved.houseAddress && (
+                  <Descriptions.Item label={t('pop.register.house')}>
+                    <span data-testid="saved-house">{saved.houseAddress}</span>
+                  </Descriptions.Item>
+                )}
                 <Descriptions.Item label={t('pop.person.arrivedOn')}>{fmtDate(saved.arrivedOn)}</Descriptions.Item>
                 <Descriptions.Item label={t('pop.record.status')}>
                   <ReviewTag status={saved.reviewStatus} />
@@ -425,9 +430,7 @@ export default function RegisterPage() {
                       data-testid="reg-house"
                       options={(houses.data?.items ?? []).map((h) => ({
                         value: h.id,
-                        label: [h.address, h.building && `${h.building}${t('pop.house.buildingSuffix')}`, h.unitNo && `${h.unitNo}${t('pop.house.unitSuffix')}`, h.room && `${h.room}${t('pop.house.roomSuffix')}`]
-                          .filter(Boolean)
-                          .join(' '),
+                        label: h.fullAddress,
                       }))}
                     />
                   </Form.Item>

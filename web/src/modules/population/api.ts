@@ -51,6 +51,8 @@ export interface Person {
   updatedAt: string;
   version: number;
   reused?: boolean;
+  /** In the answer to a registration: the standard address of the house lived in, if any. */
+  houseAddress?: string | null;
 }
 
 export interface PersonDetail extends Person {
@@ -88,6 +90,8 @@ export interface HousePlace {
   building: string | null;
   unitNo: string | null;
   room: string | null;
+  /** The standard address with building, unit and room (the server's one formatter): what lists show. */
+  fullAddress: string;
   ownerName: string;
 }
 
@@ -458,6 +462,8 @@ export interface Letter {
   building: string | null;
   unitNo: string | null;
   room: string | null;
+  /** A landlord letter's house, its standard address. */
+  fullAddress: string | null;
   employerName: string | null;
   gridId: string;
   gridName: string | null;

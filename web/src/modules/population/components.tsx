@@ -174,15 +174,6 @@ export function CardTable<T extends object>({ title, ...table }: { title: ReactN
 const periodText = (t: ReturnType<typeof useI18n>['t'], r: { from: string; to: string | null }) =>
   r.to ? `${fmtDate(r.from)} ${t('common.to')} ${fmtDate(r.to)}` : t('pop.person.sinceNow', { date: fmtDate(r.from) });
 
-/** A house as the clerk reads it: address, building, unit, room. */
-export function useHouseLine() {
-  const { t } = useI18n();
-  return (h: { address: string | null; building?: string | null; unitNo?: string | null; room?: string | null }) =>
-    [h.address, h.building && `${h.building}${t('pop.house.buildingSuffix')}`, h.unitNo && `${h.unitNo}${t('pop.house.unitSuffix')}`, h.room && `${h.room}${t('pop.house.roomSuffix')}`]
-      .filter(Boolean)
-      .join(' ');
-}
-
 // ------------------------------------------------------------------ person drawer
 
 export function PersonDrawer({ id, onClose, reveal: revealInitial = false }: { id: string | null; onClose: () => void; reveal?: boolean }) {
@@ -572,7 +563,7 @@ export function HouseModal({ open, grids, onClose, onCreated }: { open: boolean;
   );
 }
 
-export function TenancyModal({ house, onClose }: { house: { id: string; address: string; ownerName: string; gridId: string } | null; onClose: () => void }) {
+export function TenancyModal({ house, onClose }: { house: { id: string; fullAddress: string; ownerName: string; gridId: string } | null; onClose: () => void }) {
   const { t } = useI18n();
   const { required, requiredText } = useRequiredRules();
   const [form] = Form.useForm<{ tenantPersonId?: string; tenantName: string; landlordName?: string; fromDate: Dayjs }>();
@@ -597,7 +588,7 @@ export function TenancyModal({ house, onClose }: { house: { id: string; address:
   });
   return (
     <FormModal open={!!house} title={t('pop.tenancy.new')} form={form} initialValues={{ fromDate: officeToday(), landlordName: house?.ownerName }} save={save} onClose={onClose} width={520}>
-      <Alert type="info" showIcon style={{ marginBottom: 12 }} message={house?.address} />
+      <Alert type="info" showIcon style={{ marginBottom: 12 }} message={house?.fullAddress} />
       <Form.Item name="tenantPersonId" label={t('pop.tenancy.person')} extra={t('pop.tenancy.personHint')}>
         <Select
           allowClear
@@ -638,7 +629,7 @@ export function HouseDrawer({ id, onClose }: { id: string | null; onClose: () =>
   });
   const h = q.data;
   return (
-    <Drawer open={!!id} onClose={onClose} width={isMobile ? '100%' : 620} title={h?.address ?? t('pop.house.detail')} destroyOnHidden data-testid="house-drawer">
+    <Drawer open={!!id} onClose={onClose} width={isMobile ? '100%' : 620} title={h?.fullAddress ?? t('pop.house.detail')} destroyOnHidden data-testid="house-drawer">
       <DrawerBody query={q}>
         {(h) => (
           <>
@@ -658,10 +649,7 @@ export function HouseDrawer({ id, onClose }: { id: string | null; onClose: () =>
             )}
             <Descriptions column={isMobile ? 1 : 2} size="small" bordered>
               <Descriptions.Item label={t('pop.house.address')} span={isMobile ? 1 : 2}>
-                {h.address}{' '}
-                {[h.building && `${h.building}${t('pop.house.buildingSuffix')}`, h.unitNo && `${h.unitNo}${t('pop.house.unitSuffix')}`, h.room && `${h.room}${t('pop.house.roomSuffix')}`]
-                  .filter(Boolean)
-                  .join(' ')}
+                {h.fullAddress}
               </Descriptions.Item>
               <Descriptions.Item label={t('pop.grid')}>{h.gridName}</Descriptions.Item>
               <Descriptions.Item label={t('pop.house.rental')}>{h.rental ? <Tag color="orange">{t('pop.house.rentalYes')}</Tag> : <Tag>{t('pop.house.rentalNo')}</Tag>}</Descriptions.Item>
@@ -713,9 +701,9 @@ export function HouseDrawer({ id, onClose }: { id: string | null; onClose: () =>
           </>
         )}
       </DrawerBody>
-      <TenancyModal house={tenancyOpen && h ? { id: h.id, address: h.address, ownerName: h.ownerName, gridId: h.gridId } : null} onClose={() => setTenancyOpen(false)} />
+      <TenancyModal house={tenancyOpen && h ? { id: h.id, fullAddress: h.fullAddress, ownerName: h.ownerName, gridId: h.gridId } : null} onClose={() => setTenancyOpen(false)} />
       <PatrolModal
-        target={patrolOpen && h ? { level: 'grid', targetUnitId: h.gridId, targetName: h.gridName, houseId: h.id, address: h.address } : null}
+        target={patrolOpen && h ? { level: 'grid', targetUnitId: h.gridId, targetName: h.gridName, houseId: h.id, address: h.fullAddress } : null}
         onClose={() => setPatrolOpen(false)}
       />
       <PersonDrawer id={person} onClose={() => setPerson(null)} />
