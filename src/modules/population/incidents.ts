@@ -1,10 +1,11 @@
 import type { Actor } from '../../platform/auth/actor.js';
-import { inTransaction, type Db } from '../../platform/db/index.js';
+import { inTransaction, type Db, type Tx } from '../../platform/db/index.js';
 import { uuidv7 } from '../../platform/db/ids.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { AppError, conflict, forbidden, unprocessable } from '../../platform/http/errors.js';
 import { attachFile } from '../../platform/files/index.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
+import { holdersOf } from '../../platform/org/holders.js';
 import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
 import { requireGridInScope, requireInScope, unitName } from './common.js';
 import { pop, popTx, type GridIncidentTable } from './schema.js';
@@ -17,12 +18,21 @@ import type { Selectable } from 'kysely';
 export const INCIDENT_CATEGORIES = ['person', 'place', 'event', 'object', 'organization'] as const;
 type IncidentRow = Selectable<GridIncidentTable>;
 
-const incidentDto = (i: IncidentRow, gridName: string | null) => ({
+const incidentDto = (i: IncidentRow, gridName: string | null, names: ReadonlyMap<string, string> = new Map()) => ({
   id: i.id, gridId: i.grid_id, gridName, category: i.category, title: i.title, description: i.description, location: i.location,
   lat: i.lat === null ? null : Number(i.lat), lng: i.lng === null ? null : Number(i.lng),
   photoFileIds: i.photo_file_ids, photoUrls: (i.photo_file_ids as string[]).map((f) => `/api/v1/files/${f}`),
-  status: i.status, reportedBy: i.reported_by, reportedAt: i.reported_at, assigneeId: i.assignee_id, closedAt: i.closed_at, resolution: i.resolution,
+  status: i.status, reportedBy: i.reported_by, reporterName: names.get(i.reported_by) ?? null, reportedAt: i.reported_at,
+  assigneeId: i.assignee_id, assigneeName: i.assignee_id ? names.get(i.assignee_id) ?? null : null, closedAt: i.closed_at, resolution: i.resolution,
 });
+
+/** The names of the reporters and assignees of some incidents. */
+async function namesOf(db: Db | Tx, rows: IncidentRow[]): Promise<Map<string, string>> {
+  const ids = [...new Set(rows.flatMap((r) => [r.reported_by, ...(r.assignee_id ? [r.assignee_id] : [])]))];
+  if (ids.length === 0) return new Map();
+  const users = await db.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).execute();
+  return new Map(users.map((u) => [u.id, u.name]));
+}
 
 export interface IncidentInput {
   gridId: string; category: (typeof INCIDENT_CATEGORIES)[number]; title: string; description: string;
@@ -48,7 +58,7 @@ export async function reportIncident(db: Db, actor: Actor, input: IncidentInput,
     }
     await tx.insertInto('grid_incident_actions').values({ id: uuidv7(), incident_id: id, action: 'report', note: null, actor_id: actor.userId }).execute();
     await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'incident.create', entity: 'grid_incident', entityId: id, ip, summary: { gridId: input.gridId, category: input.category } });
-    return incidentDto(await tx.selectFrom('grid_incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), unitName(tree, input.gridId));
+    return incidentDto(await tx.selectFrom('grid_incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), unitName(tree, input.gridId), new Map([[actor.userId, actor.name]]));
   });
 }
 
@@ -79,8 +89,35 @@ export async function advanceIncident(db: Db, actor: Actor, id: string, step: St
     }).where('id', '=', id).execute();
     await tx.insertInto('grid_incident_actions').values({ id: uuidv7(), incident_id: id, action: step, note: input.note ?? input.resolution ?? null, actor_id: actor.userId }).execute();
     await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: `incident.${step}`, entity: 'grid_incident', entityId: id, ip });
-    return incidentDto(await tx.selectFrom('grid_incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), unitName(tree, incident.grid_id));
+    const row = await tx.selectFrom('grid_incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    return incidentDto(row, unitName(tree, incident.grid_id), await namesOf(t, [row]));
   });
+}
+
+/** Posts whose holders an incident may be dispatched to: the grid's worker, the community's station. */
+const ASSIGNEE_POSTS = ['grid_worker', 'station_clerk', 'station_head'] as const;
+
+/**
+ * Who an incident may be dispatched to (派遣): the holders today of a grid-worker or station post in
+ * the incident's grid or its community, and the dispatcher themself — each once, the grid first.
+ */
+export async function incidentAssignees(db: Db, actor: Actor, id: string) {
+  if (!actor.permissions.has('incident:dispatch')) throw forbidden('您没有派遣网格事件的权限。');
+  const tree = await loadOrgTree(db);
+  const incident = requireInScope(actor, await pop(db).selectFrom('grid_incidents').select(['grid_id']).where('id', '=', id).executeTakeFirst());
+  const community = tree.units.get(incident.grid_id)?.parent_id ?? null;
+  const holders = await holdersOf(db, { posts: ASSIGNEE_POSTS, unitIds: [incident.grid_id, ...(community ? [community] : [])] });
+  const order = (h: { unitId: string }) => (h.unitId === incident.grid_id ? 0 : 1);
+  const seen = new Set<string>();
+  const out: { userId: string; name: string; post: string; unitName: string | null }[] = [];
+  const users = new Map((await db.selectFrom('users').select(['id', 'name']).where('id', 'in', [actor.userId, ...holders.map((h) => h.userId)]).execute()).map((u) => [u.id, u.name]));
+  for (const h of [...holders].sort((a, b) => order(a) - order(b))) {
+    if (seen.has(h.userId) || !scopeCovers(actor.scope, h.unitId)) continue;
+    seen.add(h.userId);
+    out.push({ userId: h.userId, name: users.get(h.userId) ?? '', post: h.post, unitName: unitName(tree, h.unitId) });
+  }
+  if (!seen.has(actor.userId)) out.push({ userId: actor.userId, name: users.get(actor.userId) ?? actor.name, post: 'self', unitName: null });
+  return { items: out };
 }
 
 export async function listIncidents(db: Db, actor: Actor, q: { gridId?: string; status?: IncidentRow['status']; page: number; pageSize: number }) {
@@ -92,7 +129,8 @@ export async function listIncidents(db: Db, actor: Actor, q: { gridId?: string; 
     query.selectAll().orderBy('reported_at', 'desc').orderBy('id', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
     query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
-  return { items: rows.map((r) => incidentDto(r, unitName(tree, r.grid_id))), total: Number(total.n) };
+  const names = await namesOf(db, rows);
+  return { items: rows.map((r) => incidentDto(r, unitName(tree, r.grid_id), names)), total: Number(total.n) };
 }
 
 export async function getIncident(db: Db, actor: Actor, id: string) {
@@ -101,7 +139,7 @@ export async function getIncident(db: Db, actor: Actor, id: string) {
   const incident = requireInScope(actor, await p.selectFrom('grid_incidents').selectAll().where('id', '=', id).executeTakeFirst());
   const actions = await p.selectFrom('grid_incident_actions').innerJoin('users', 'users.id', 'grid_incident_actions.actor_id')
     .select(['action', 'note', 'at', 'users.name']).where('incident_id', '=', id).orderBy('at').execute();
-  return { ...incidentDto(incident, unitName(tree, incident.grid_id)), actions: actions.map((a) => ({ action: a.action, note: a.note, at: a.at, actorName: a.name })) };
+  return { ...incidentDto(incident, unitName(tree, incident.grid_id), await namesOf(db, [incident])), actions: actions.map((a) => ({ action: a.action, note: a.note, at: a.at, actorName: a.name })) };
 }
 
 /** Resolution rate per grid (办结率): closed / reported, over the caller's grids. */

@@ -285,6 +285,9 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
   r.get(`${P}/incidents/rates`, { config: { permission: 'incident:report' }, schema: { tags } }, async (req) => ({ items: await incidents.incidentRates(db(), req.actor!) }));
   r.get(`${P}/incidents/:id`, { config: { permission: 'incident:report' }, schema: { tags, params: z.strictObject({ id: uuid }) } },
     async (req) => incidents.getIncident(db(), req.actor!, req.params.id));
+  // Who the incident may be dispatched to (the grid's worker, the community's station, oneself).
+  r.get(`${P}/incidents/:id/assignees`, { config: { permission: 'incident:dispatch' }, schema: { tags, params: z.strictObject({ id: uuid }) } },
+    async (req) => incidents.incidentAssignees(db(), req.actor!, req.params.id));
   for (const step of ['dispatch', 'handle', 'close'] as const) {
     r.post(`${P}/incidents/:id/${step}`, {
       config: { permission: 'incident:report' },

@@ -159,6 +159,26 @@ describe('grid incidents', () => {
     const rates = (await zhan.get('/api/v1/population/incidents/rates')).json().items;
     expect(rates.find((r: { gridId: string }) => r.gridId === shGrid1).closed).toBeGreaterThanOrEqual(1);
   });
+
+  it('the station dispatches to someone it may choose (the grid worker, the station, itself), named in the list; the grid worker handles it', async () => {
+    const P = '/api/v1/population/incidents';
+    const id = (await wg.post(P, { gridId: shGrid1, category: 'object', title: '路灯不亮', description: '蜀汉路 12 号门前路灯不亮' })).json().id;
+    expect((await wg.get(`${P}/${id}/assignees`)).statusCode).toBe(403);
+    const assignees = (await zhan.get(`${P}/${id}/assignees`)).json().items as { userId: string; name: string; post: string; unitName: string | null }[];
+    expect(assignees[0]).toMatchObject({ name: '张伟', post: 'grid_worker', unitName: '蜀汉街社区第1网格' });
+    expect(assignees.map((a) => a.name)).toContain('刘婷');
+    expect(assignees.map((a) => a.name)).not.toContain('林芳'); // 洗面桥's grid worker
+    const wgId = assignees[0]!.userId;
+    const listed = () => wg.get(`${P}?gridId=${shGrid1}&pageSize=100`).then((r) => r.json().items.find((i: { id: string }) => i.id === id));
+    expect(await listed()).toMatchObject({ status: 'reported', reporterName: '张伟', assigneeName: null });
+    expect((await zhan.post(`${P}/${id}/dispatch`, { assigneeId: wgId, note: '请今日处理' })).json()).toMatchObject({ status: 'dispatched', assigneeName: '张伟' });
+    expect(await listed()).toMatchObject({ status: 'dispatched', assigneeName: '张伟' });
+    expect((await wg.post(`${P}/${id}/handle`, { note: '已报修' })).json().status).toBe('handling');
+    expect((await zhan.post(`${P}/${id}/close`, { resolution: '路灯已修复' })).json()).toMatchObject({ status: 'closed', resolution: '路灯已修复' });
+    const detail = (await zhan.get(`${P}/${id}`)).json();
+    expect(detail.actions.map((a: { action: string; actorName: string; note: string | null }) => [a.action, a.actorName, a.note]))
+      .toEqual([['report', '张伟', null], ['dispatch', '刘婷', '请今日处理'], ['handle', '张伟', '已报修'], ['close', '刘婷', '路灯已修复']]);
+  });
 });
 
 describe('grid map', () => {

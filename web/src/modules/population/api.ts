@@ -330,10 +330,29 @@ export interface Incident {
   photoUrls: string[];
   status: IncidentStatus;
   reportedBy: string;
+  reporterName: string | null;
   reportedAt: string;
   assigneeId: string | null;
+  assigneeName: string | null;
   closedAt: string | null;
   resolution: string | null;
+}
+export interface IncidentDetail extends Incident {
+  actions: { action: 'report' | 'dispatch' | 'handle' | 'close'; note: string | null; at: string; actorName: string }[];
+}
+/** Someone an incident may be dispatched to; `post` 'self' is the dispatcher. */
+export interface IncidentAssignee {
+  userId: string;
+  name: string;
+  post: string;
+  unitName: string | null;
+}
+export interface IncidentRate {
+  gridId: string;
+  gridName: string | null;
+  total: number;
+  closed: number;
+  rate: number | null;
 }
 
 export const ID_TYPES: IdType[] = ['resident_id', 'passport', 'hk_mo_permit', 'tw_permit', 'foreign_permanent_id', 'none'];

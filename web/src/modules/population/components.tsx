@@ -95,9 +95,6 @@ export function DateInput(props: React.ComponentProps<typeof DatePicker>) {
   return <DatePicker inputReadOnly={isMobile} style={{ width: '100%' }} {...props} />;
 }
 
-// ------------------------------------------------------------------ form modal
-
-
 // ------------------------------------------------------------------ grid field
 
 /**
