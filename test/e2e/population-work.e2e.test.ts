@@ -1,11 +1,14 @@
 /**
  * Browser flows of the grid's daily work (M2): a house is named by its full standard address
  * (street, building, unit, room) in 我的网格, the phone's house list and the 登记成功 card; a grid
- * incident goes report → dispatch → handle → close between the grid worker's phone and the station's desk.
+ * incident goes report → dispatch → handle → close between the grid worker's phone and the station's desk;
+ * a file imported twice says its rows already exist (已存在，跳过), not that they failed.
  * The demo's rental house 蜀汉路88号 2栋 1单元 402室 (蜀汉街 grid 1) is never patrolled, so it is due.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import ExcelJS from '../../src/platform/excel/exceljs.js';
+import { IMPORT_HEADERS } from '../../src/modules/population/import.js';
 import { baseUrl, DESKTOP, e2eUnavailable, launchBrowser, login, newPage, PHONE, screenshot } from './helpers.js';
 
 const unavailable = e2eUnavailable();
@@ -77,6 +80,32 @@ describe.skipIf(unavailable !== null)('the grid\'s work in the browser', () => {
       await screenshot(page, 'phone-pop-work-02-registered-address');
     } finally {
       await phone.context.close();
+    }
+  });
+
+  it('a file imported twice: the second time its rows are 已存在（跳过）, not 失败', async () => {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('流动人口');
+    ws.addRow(IMPORT_HEADERS);
+    for (const name of ['诸葛青', '端木蓉']) {
+      ws.addRow(IMPORT_HEADERS.map((h) => ({ 证件号码: freshIdNumber(), 姓名: name, 网格: '蜀汉街社区第3网格', 来本地日期: '2026-03-01', 户籍地: '四川省广安市' } as Record<string, string>)[h] ?? ''));
+    }
+    const file = { name: '台账.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: Buffer.from(await wb.xlsx.writeBuffer()) };
+    const desk = await newPage(browser, DESKTOP);
+    try {
+      const page = desk.page;
+      await login(page, 'liuguan');
+      await go(page, '/population/transfer');
+      const counts = page.getByTestId('import-job-counts');
+      for (const expected of ['成功 2，已存在（跳过）0，失败 0', '成功 0，已存在（跳过）2，失败 0']) {
+        await page.getByTestId('import-card').locator('input[type=file]').setInputFiles(file);
+        await page.getByTestId('import-start').click();
+        await expect.poll(() => page.getByTestId('import-job').getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
+        await expect.poll(() => counts.textContent()).toContain(expected);
+      }
+      await screenshot(page, 'desktop-pop-work-03-import-twice');
+    } finally {
+      await desk.context.close();
     }
   });
 

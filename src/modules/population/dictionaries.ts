@@ -152,3 +152,35 @@ export function originName(code: string | null | undefined): string | null {
     ?? ORIGIN_BY_CODE.get(`${code.slice(0, 2)}0000`)
     ?? null;
 }
+
+/**
+ * 户籍地 as people write it: province and prefecture (四川省广安市), a province-level unit alone
+ * (北京市). Any 6-digit code gives the name of its most specific known level (510107 → 四川省成都市).
+ */
+export function originFullName(code: string | null | undefined): string | null {
+  if (!code || !/^\d{6}$/.test(code)) return null;
+  const known = [code, `${code.slice(0, 4)}00`, `${code.slice(0, 2)}0000`].find((c) => ORIGIN_BY_CODE.has(c));
+  if (!known) return null;
+  const province = ORIGIN_BY_CODE.get(`${known.slice(0, 2)}0000`) ?? '';
+  return known.endsWith('0000') ? ORIGIN_BY_CODE.get(known)! : `${province}${ORIGIN_BY_CODE.get(known)!}`;
+}
+
+/** Every 户籍地 of the dictionary by its full name (四川省广安市), sorted by code: the import template's list. */
+export const ORIGIN_FULL_NAMES: DictEntry[] = dictionary(ORIGINS.map((o) => ({ code: o.code, name: originFullName(o.code)! })));
+
+const ORIGIN_BY_TEXT = new Map<string, string>();
+for (const o of ORIGINS) ORIGIN_BY_TEXT.set(o.name, o.code);
+for (const o of ORIGIN_FULL_NAMES) ORIGIN_BY_TEXT.set(o.name, o.code);
+/** Full names, longest first, for prefix matching (四川省广安市岳池县 → 四川省广安市). */
+const FULL_NAMES_LONGEST_FIRST = [...ORIGIN_FULL_NAMES].sort((a, b) => b.name.length - a.name.length);
+
+/**
+ * The GB/T 2260 code of a 户籍地 as typed: a 6-digit code whose province (or prefecture) is known,
+ * a dictionary name (四川省, 广安市), a full name (四川省广安市), or a longer place starting with
+ * one (四川省广安市岳池县 → 511600, 重庆市渝中区 → 500000). Undefined when none of these.
+ */
+export function originCodeOf(text: string): string | undefined {
+  const v = text.normalize('NFKC').replace(/\s+/g, '');
+  if (/^\d{6}$/.test(v)) return originName(v) ? v : undefined;
+  return ORIGIN_BY_TEXT.get(v) ?? FULL_NAMES_LONGEST_FIRST.find((o) => v.startsWith(o.name))?.code;
+}

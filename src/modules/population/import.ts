@@ -7,17 +7,19 @@ import { AppError } from '../../platform/http/errors.js';
 import { isIsoDate, MAX_DATE, MIN_DATE } from '../../platform/http/schemas.js';
 import type { OrgTree } from '../../platform/org/tree.js';
 import { scopeCovers, type DataScope } from '../../platform/org/scope.js';
-import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, ORIGINS, originName } from './dictionaries.js';
+import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, originCodeOf } from './dictionaries.js';
 import { checkDocument, nameInitials, normalizePhone, sealedDocument, sealedPhone, type IdType } from './identity.js';
 import { monthOf, todayOffice } from './common.js';
 import { popTx } from './schema.js';
 import { insertRows } from './bulk.js';
+import { addressKey, houseKey, parseHouseAddress } from './address.js';
 
 /**
  * Import of legacy person spreadsheets (历史台账导入): every row is validated like a registration
  * through the form; good rows are written in bulk (one statement per table per chunk, so a chunk of
  * a thousand rows costs a handful of round trips); a row already registered with the same document
- * is skipped, so importing the same file twice adds nothing the second time.
+ * is skipped (已存在，跳过), so importing the same file twice adds nothing the second time. An
+ * export (transfer.ts) has these columns first, decoded the same way, so it imports back.
  */
 export const IMPORT_COLUMNS = [
   { header: '证件类型', key: 'idType' }, { header: '证件号码', key: 'idNumber' }, { header: '姓名', key: 'name' },
@@ -27,8 +29,13 @@ export const IMPORT_COLUMNS = [
   { header: '来本地日期', key: 'arrivedOn' }, { header: '来本地事由', key: 'reason' },
 ] as const;
 export const IMPORT_HEADERS = IMPORT_COLUMNS.map((c) => c.header);
+/** Columns a file must have; 证件号码 may be empty only for 无证件. */
 export const REQUIRED_HEADERS = ['证件号码', '姓名', '网格', '来本地日期'];
-const REQUIRED = REQUIRED_HEADERS;
+/** Cells that must be filled in every row. */
+const REQUIRED = ['姓名', '网格', '来本地日期'];
+/** What an export adds after the import columns; an import reads them and keeps none (a departed person is skipped). */
+export const EXPORT_EXTRA_HEADERS = ['社区', '离开日期', '状态', '审核状态'];
+export const LEFT_STATUS = '已离开';
 
 export interface RowError { rowNumber: number; column: string; reason: string; original?: Record<string, string> }
 export interface ChunkResult { succeeded: number; failed: number; skipped: number; errors: RowError[] }
@@ -41,9 +48,6 @@ const lookup = (dict: { code: string; name: string }[]) => {
 };
 const ETHNICITY = lookup(ETHNICITIES);
 const EDUCATION_CODES = lookup(EDUCATION);
-const ORIGIN_CODES = lookup(ORIGINS);
-/** A 6-digit code resolves through its prefecture or province (county lists change). */
-const originCode = (v: string) => ORIGIN_CODES.get(v) ?? (/^\d{6}$/.test(v) && originName(v) ? v : undefined);
 const ID_TYPE_CODES = lookup(ID_TYPE_NAMES);
 const GENDERS = new Map([['男', 'male'], ['女', 'female'], ['male', 'male'], ['female', 'female']]);
 
@@ -71,6 +75,7 @@ export function validateRow(rowNumber: number, v: Record<string, string>, ctx: {
   for (const h of REQUIRED) if (!val(h)) err(h, '必填');
   const idType = (val('证件类型') ? ID_TYPE_CODES.get(val('证件类型')) : 'resident_id') as IdType | undefined;
   if (!idType) err('证件类型', '不是可选的证件类型');
+  if (!val('证件号码') && idType !== 'none') err('证件号码', '必填（无证件的请在证件类型中选择“无证件”）');
   let doc = { normalized: null as string | null, birthDate: null as string | null, gender: null as string | null };
   if (idType && val('证件号码')) {
     try { doc = checkDocument(idType, val('证件号码'), ctx.today); } catch (e) {
@@ -86,8 +91,8 @@ export function validateRow(rowNumber: number, v: Record<string, string>, ctx: {
     return c ?? null;
   };
   const ethnicity = code('民族', ETHNICITY);
-  const origin = val('户籍地') ? originCode(val('户籍地')) ?? null : null;
-  if (val('户籍地') && !origin) err('户籍地', '不是有效的行政区划代码或名称');
+  const origin = val('户籍地') ? originCodeOf(val('户籍地')) ?? null : null;
+  if (val('户籍地') && !origin) err('户籍地', '不是有效的行政区划代码或名称（如 四川省广安市 或 511600）');
   const education = code('文化程度', EDUCATION_CODES);
   const gender = doc.gender ?? (val('性别') ? GENDERS.get(val('性别')) ?? null : null);
   if (val('性别') && !GENDERS.has(val('性别'))) err('性别', '应为 男 或 女');
@@ -142,12 +147,17 @@ export function prepareChunk(ctx: PrepareContext, rows: ImportRow[], seenInFile 
       out.errors.push(...r.cellErrors.map((e) => ({ rowNumber: r.rowNumber, column: e.column, reason: e.reason })));
       continue;
     }
+    if ((r.values['状态'] ?? '').trim() === LEFT_STATUS) {
+      out.skipped++;
+      out.errors.push({ rowNumber: r.rowNumber, column: '状态', reason: '已离开的人员不导入，已跳过' });
+      continue;
+    }
     const v = validateRow(r.rowNumber, r.values, { grids: ctx.grids, scope: ctx.scope, today });
     if (Array.isArray(v)) { out.failed++; out.errors.push(...v); continue; }
     const document = sealedDocument(v.normalized);
     if (document.id_hmac && seenInFile.has(document.id_hmac)) {
       out.skipped++;
-      out.errors.push({ rowNumber: v.rowNumber, column: '证件号码', reason: '与本文件中前面的行重复' });
+      out.errors.push({ rowNumber: v.rowNumber, column: '证件号码', reason: '与本文件中前面的行重复，已跳过' });
       continue;
     }
     if (document.id_hmac) seenInFile.add(document.id_hmac);
@@ -173,20 +183,25 @@ export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, poli
   const fresh = chunk.valid.filter((v) => {
     if (!v.document.id_hmac || !known.has(v.document.id_hmac)) return true;
     result.skipped++;
-    result.errors.push({ rowNumber: v.rowNumber, column: '证件号码', reason: '已登记，未重复导入' });
+    result.errors.push({ rowNumber: v.rowNumber, column: '证件号码', reason: '已存在（此证件号码已登记），已跳过' });
     return false;
   });
   const now = new Date();
   const migrantsByGrid = new Map<string, number>();
-  if (fresh.length === 0) return result;
-  // Houses named by address in the row's grid.
-  const addresses = [...new Set(fresh.flatMap((v) => (v.address ? [v.address] : [])))];
-  const houseRows = addresses.length ? await tx.selectFrom('houses').select(['id', 'grid_id', 'address']).where('address', 'in', addresses).where('status', '=', 'active').execute() : [];
-  const houseOf = new Map(houseRows.map((h) => [`${h.grid_id}|${h.address}`, h.id]));
+  // Houses named by their standard address (street, building, unit, room; spaces allowed) in the row's grid.
+  const houseOf = await housesByAddress(tx, fresh);
+  const placed = fresh.flatMap((v): { v: typeof v; houseId: string | null }[] => {
+    if (!v.address) return [{ v, houseId: null }];
+    const houseId = houseOf.get(`${v.gridId}|${houseKey(parseHouseAddress(v.address))}`);
+    if (houseId) return [{ v, houseId }];
+    result.failed++;
+    result.errors.push({ rowNumber: v.rowNumber, column: '房屋地址', reason: '本网格未登记该房屋：请按“街路巷门牌号+栋+单元+室”填写已登记的房屋（如 蜀汉街25号12栋3单元504室），或先登记房屋、或留空' });
+    return [];
+  });
+  if (placed.length === 0) return result;
   const persons = [], residences = [], records = [], events = [];
-  for (const v of fresh) {
+  for (const { v, houseId } of placed) {
     const id = uuidv7();
-    const houseId = v.address ? houseOf.get(`${v.gridId}|${v.address}`) ?? null : null;
     persons.push({
       id, id_type: v.idType, ...v.document, name: v.name, name_initials: v.initials, gender: v.gender, birth_date: v.birthDate,
       ethnicity: v.ethnicity, origin: v.origin, education: v.education, occupation: v.occupation, ...v.sealedPhone, employer_id: null,
@@ -202,7 +217,7 @@ export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, poli
   await insertRows(tx, 'residences', residences);
   await insertRows(tx, 'collection_records', records);
   await insertRows(tx, 'person_events', events);
-  const n = fresh.length;
+  const n = placed.length;
   const counters = [...migrantsByGrid].sort(([a], [b]) => (a < b ? -1 : 1)).map(([grid_id, migrants]) => ({ grid_id, migrants, houses: 0, rentals: 0, employers: 0 }));
   await tx.insertInto('population_counters').values(counters)
     .onConflict((oc) => oc.column('grid_id').doUpdateSet({ migrants: sql`population_counters.migrants + excluded.migrants` })).execute();
@@ -213,4 +228,21 @@ export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, poli
   await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'person.import', entity: 'person', ip: null, summary: { rows: n } });
   result.succeeded = n;
   return result;
+}
+
+/** The active houses the rows name, keyed `gridId|standard address key`. */
+async function housesByAddress(tx: ReturnType<typeof popTx>, rows: { gridId: string; address: string | null }[]): Promise<Map<string, string>> {
+  const named = rows.filter((v) => v.address);
+  if (named.length === 0) return new Map();
+  // A house's street part is the typed text up to its building (or the whole text, for a house stored in one piece).
+  const streets = [...new Set(named.flatMap((v) => [parseHouseAddress(v.address!).address, addressKey(v.address!), v.address!.trim()]))];
+  const grids = [...new Set(named.map((v) => v.gridId))];
+  const houses = await tx.selectFrom('houses').select(['id', 'grid_id', 'address', 'building', 'unit_no', 'room'])
+    .where('grid_id', 'in', grids).where('address', 'in', streets).where('status', '=', 'active').orderBy('id').execute();
+  const out = new Map<string, string>();
+  for (const h of houses) {
+    const key = `${h.grid_id}|${houseKey(h)}`;
+    if (!out.has(key)) out.set(key, h.id);
+  }
+  return out;
 }

@@ -108,7 +108,11 @@ describe('import', () => {
     const again = await upload(liuguan, '/api/v1/population/imports', file);
     await runPendingJobs(t.db);
     expect(await persons()).toBe(before);
-    expect((await liuguan.get(`/api/v1/jobs/${again.json().jobId}`)).json()).toMatchObject({ status: 'done', succeeded: 0, failed: 3 });
+    // Already there is not a failure: 3 processed, none succeeded, none failed, 3 skipped (已存在，跳过).
+    const job = (await liuguan.get(`/api/v1/jobs/${again.json().jobId}`)).json();
+    expect(job).toMatchObject({ status: 'done', processed: 3, succeeded: 0, failed: 0, result: { rows: 3, skipped: 3 } });
+    const reasons = sheetRows(await download(liuguan, job.errorFileUrl)).slice(1).map((e) => e[2]);
+    expect(reasons).toEqual(Array(3).fill('已存在（此证件号码已登记），已跳过'));
   });
 
   it('wrong headers fail the job naming the columns; a non-xlsx file renamed .xlsx is refused at upload; nothing is written', async () => {
@@ -164,10 +168,10 @@ describe('import', () => {
     const res = await upload(liuguan, '/api/v1/population/imports', await xlsx(IMPORT_HEADERS, rows.map(row)));
     await runPendingJobs(t.db);
     const job = (await liuguan.get(`/api/v1/jobs/${res.json().jobId}`)).json();
-    expect(job).toMatchObject({ status: 'done', processed: 2600, succeeded: 2599, failed: 1 });
+    expect(job).toMatchObject({ status: 'done', processed: 2600, succeeded: 2599, failed: 0, result: { skipped: 1 } });
     expect(await persons()).toBe(before + 2599);
     const errors = sheetRows(await download(liuguan, job.errorFileUrl));
-    expect(errors.slice(1).map((e) => [e[0], e[1], e[2]])).toEqual([['2402', '证件号码', '与本文件中前面的行重复']]);
+    expect(errors.slice(1).map((e) => [e[0], e[1], e[2]])).toEqual([['2402', '证件号码', '与本文件中前面的行重复，已跳过']]);
   });
 
   it('the template has the import headers and dropdowns for dictionary fields', async () => {
@@ -176,6 +180,57 @@ describe('import', () => {
     const ethnicityCol = IMPORT_HEADERS.indexOf('民族') + 1;
     const validation = ws.getCell(2, ethnicityCol).dataValidation;
     expect(validation?.type).toBe('list');
+  });
+
+  it('the template marks the required columns (red, 必填 in the note and in 填写说明) and offers 户籍地 by province and city', async () => {
+    const res = await liuguan.get('/api/v1/population/imports/template');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+    const ws = wb.getWorksheet('流动人口')!;
+    const col = (h: string) => (IMPORT_HEADERS as readonly string[]).indexOf(h) + 1;
+    const fill = (h: string) => (ws.getCell(1, col(h)).fill as { fgColor?: { argb?: string } } | undefined)?.fgColor?.argb;
+    const note = (h: string) => JSON.stringify(ws.getCell(1, col(h)).note ?? '');
+    for (const h of ['证件号码', '姓名', '网格', '来本地日期']) {
+      expect(fill(h), h).toBe('FFC00000');
+      expect(note(h), h).toContain('必填');
+    }
+    for (const h of ['职业', '房屋地址']) expect(fill(h), h).not.toBe('FFC00000');
+    expect(note('房屋地址')).toContain('栋');
+    const origin = ws.getCell(2, col('户籍地')).dataValidation;
+    expect(origin?.type).toBe('list');
+    const list = wb.getWorksheet('字典')!;
+    expect(list.state).toBe('hidden');
+    const values: string[] = [];
+    list.eachRow((r) => r.eachCell((c) => { values.push(String(c.value)); }));
+    expect(values).toEqual(expect.arrayContaining(['四川省广安市', '四川省成都市', '北京市']));
+    const help = sheetRows(wb.getWorksheet('填写说明')!);
+    expect(help.find((r) => r[0] === '来本地日期')?.[1]).toBe('必填');
+    expect(help.find((r) => r[0] === '职业')?.[1]).toBe('选填');
+  });
+
+  it('a full house address (spaces allowed) places the person in that house; an unknown one is a row error; 户籍地 by province and city name', async () => {
+    const grid5 = (await t.db.selectFrom('org_units').select('id').where('name', '=', '蜀汉街社区第5网格').executeTakeFirstOrThrow()).id;
+    const street = `蜀汉街${500 + Math.floor(Math.random() * 400)}号`;
+    const house = await liuguan.post('/api/v1/population/houses', { gridId: grid5, address: street, building: '12', unitNo: '3', room: '504', ownerName: '贺志远', rental: true });
+    expect(house.statusCode, house.body).toBe(201);
+    const rows = [
+      { ...good(31, '蜀汉街社区第5网格'), 房屋地址: `${street} 12栋 3单元 504室`, 户籍地: '四川省广安市' },
+      { ...good(32, '蜀汉街社区第5网格'), 房屋地址: `${street}12栋3单元504`, 户籍地: '四川省广安市岳池县' },
+      { ...good(33, '蜀汉街社区第5网格'), 房屋地址: `${street}12栋3单元999室` },
+      { ...good(34, '蜀汉街社区第5网格'), 户籍地: '火星' },
+    ];
+    const res = await upload(liuguan, '/api/v1/population/imports', await xlsx(IMPORT_HEADERS, rows.map(row)));
+    await runPendingJobs(t.db);
+    const job = (await liuguan.get(`/api/v1/jobs/${res.json().jobId}`)).json();
+    expect(job).toMatchObject({ status: 'done', processed: 4, succeeded: 2, failed: 2 });
+    const byRow = new Map(sheetRows(await download(liuguan, job.errorFileUrl)).slice(1).map((e) => [e[0], e]));
+    expect(byRow.get('4')!.slice(1, 2)).toEqual(['房屋地址']);
+    expect(byRow.get('5')![1]).toBe('户籍地');
+    const imported = await pop(t.db).selectFrom('persons').select(['name', 'house_id', 'origin']).where('name', 'in', ['导入31号', '导入32号']).orderBy('name').execute();
+    expect(imported).toEqual([
+      { name: '导入31号', house_id: house.json().id, origin: '511600' },
+      { name: '导入32号', house_id: house.json().id, origin: '511600' },
+    ]);
   });
 });
 
@@ -200,6 +255,41 @@ describe('export and comparison', () => {
     expect((await wg.post('/api/v1/population/exports', { filters: {} })).statusCode).toBe(403);
     // Someone else cannot download the police's file.
     expect((await liuguan.get(job.resultUrl)).statusCode).toBe(404);
+  });
+
+  it('an export has the import template\'s columns, decoded (文化程度, 职业, 来本地事由, the full address), and imports back', async () => {
+    const gridName = '蜀汉街社区第6网格';
+    const gridId = (await t.db.selectFrom('org_units').select('id').where('name', '=', gridName).executeTakeFirstOrThrow()).id;
+    const street = `蜀汉街${100 + Math.floor(Math.random() * 400)}号`;
+    const house = (await liuguan.post('/api/v1/population/houses', { gridId, address: street, building: '7', unitNo: '2', room: '301', ownerName: '贺文', rental: true })).json();
+    const idNumber = nextResidentId();
+    const created = await liuguan.post('/api/v1/population/persons', {
+      idNumber, name: '东方既白', gridId, houseId: house.id, arrivedOn: '2026-02-01', reason: '务工', ethnicity: '03', origin: '511600', education: '21', occupation: '厨师', phone: '13912345678',
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const res = await liuguan.post('/api/v1/population/exports', { filters: { gridId, reveal: true } });
+    await runPendingJobs(t.db);
+    const job = (await liuguan.get(`/api/v1/jobs/${res.json().jobId}`)).json();
+    const sheet = sheetRows(await download(liuguan, job.resultUrl));
+    expect(sheet[0]).toEqual([...IMPORT_HEADERS, '社区', '离开日期', '状态', '审核状态']);
+    const mine = Object.fromEntries(sheet[0]!.map((h, i) => [h, sheet.find((r) => r.includes(idNumber))![i]]));
+    expect(mine).toMatchObject({
+      证件类型: '居民身份证', 证件号码: idNumber, 姓名: '东方既白', 民族: '回族', 户籍地: '四川省广安市', 文化程度: '大学本科毕业', 职业: '厨师',
+      联系电话: '13912345678', 网格: gridName, 房屋地址: `${street}7栋2单元301室`, 来本地日期: '2026-02-01', 来本地事由: '务工', 社区: '蜀汉街社区', 状态: '在住',
+    });
+    // The file as exported imports back: the rows already registered are skipped (已存在), none fails; a
+    // person no longer in the registry comes back with the same fields and house.
+    const personId = created.json().id as string;
+    for (const table of ['person_events', 'collection_records', 'residences'] as const) await pop(t.db).deleteFrom(table).where('person_id', '=', personId).execute();
+    await pop(t.db).deleteFrom('persons').where('id', '=', personId).execute();
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await liuguan.get(job.resultUrl)).rawPayload as unknown as ArrayBuffer);
+    const again = await upload(liuguan, '/api/v1/population/imports', Buffer.from(await wb.xlsx.writeBuffer()));
+    await runPendingJobs(t.db);
+    const imported = (await liuguan.get(`/api/v1/jobs/${again.json().jobId}`)).json();
+    expect(imported).toMatchObject({ status: 'done', processed: sheet.length - 1, succeeded: 1, failed: 0 });
+    const back = await pop(t.db).selectFrom('persons').selectAll().where('name', '=', '东方既白').executeTakeFirstOrThrow();
+    expect(back).toMatchObject({ grid_id: gridId, house_id: house.id, ethnicity: '03', origin: '511600', education: '21', occupation: '厨师', arrival_reason: '务工', arrived_on: '2026-02-01' });
   });
 
   it('a comparison of uploaded ID numbers says who is registered, who has left, who is unknown', async () => {

@@ -10,12 +10,14 @@ import { scopeFilter } from '../../platform/org/scope.js';
 import { registerJobKind, type JobContext } from '../../platform/jobs/index.js';
 import { MAX_GENERATED_BYTES, openFile, storeFile } from '../../platform/files/index.js';
 import { readXlsxRows, streamXlsxExport, writeErrorFile, writeTemplate } from '../../platform/excel/index.js';
-import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, originName } from './dictionaries.js';
+import { EDUCATION_BY_CODE, ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, ORIGIN_FULL_NAMES, originFullName } from './dictionaries.js';
 import { checkDocument, idIndex, reveal } from './identity.js';
-import { IMPORT_COLUMNS, IMPORT_HEADERS, REQUIRED_HEADERS, gridIndex, prepareChunk, writeChunk, type ImportRow, type PreparedChunk, type RowError } from './import.js';
+import { EXPORT_EXTRA_HEADERS, IMPORT_COLUMNS, IMPORT_HEADERS, LEFT_STATUS, REQUIRED_HEADERS, gridIndex, prepareChunk, writeChunk, type ImportRow, type PreparedChunk, type RowError } from './import.js';
 import { populationPolicy } from './policy.js';
 import { pop } from './schema.js';
 import { todayOffice, unitName } from './common.js';
+import { formatHouseAddress } from './address.js';
+import ExcelJS from '../../platform/excel/exceljs.js';
 
 /**
  * Spreadsheet work run as background jobs (src/platform/jobs): imports of legacy person lists,
@@ -55,7 +57,8 @@ async function runImport(ctx: JobContext): Promise<void> {
     cursor.rows += prepared.rows;
     cursor.skipped += r.skipped;
     cursor.errors.push(...r.errors);
-    counts = { processed: counts.processed + prepared.rows, succeeded: counts.succeeded + r.succeeded, failed: counts.failed + r.failed + r.skipped };
+    // Skipped rows (已存在 / repeated / departed) are neither succeeded nor failed: processed − succeeded − failed.
+    counts = { processed: counts.processed + prepared.rows, succeeded: counts.succeeded + r.succeeded, failed: counts.failed + r.failed };
     // Rows and progress commit together: a crash resumes after the last committed chunk.
     await ctx.progressIn(tx, { ...counts, cursor });
   });
@@ -74,7 +77,8 @@ async function runImport(ctx: JobContext): Promise<void> {
     writing.catch(() => {}); // awaited at the next flush or below; this only keeps it from counting as unhandled meanwhile
   };
   try {
-    for await (const row of readXlsxRows(file.path, { expectedHeaders: IMPORT_HEADERS, skipRows: cursor.rows, requiredHeaders: REQUIRED_HEADERS })) {
+    // An export's own columns (社区, 离开日期, 状态, 审核状态) may come along: an export imports back.
+    for await (const row of readXlsxRows(file.path, { expectedHeaders: [...IMPORT_HEADERS, ...EXPORT_EXTRA_HEADERS], skipRows: cursor.rows, requiredHeaders: REQUIRED_HEADERS })) {
       // A cell the reader could not take (too long) fails its row: the row travels with the chunk so
       // the count and the cursor stay in step with the rows read.
       chunk.push({ rowNumber: row.rowNumber, values: row.values, cellErrors: row.errors });
@@ -94,31 +98,72 @@ async function runImport(ctx: JobContext): Promise<void> {
   await ctx.setResult({ rows: cursor.rows, skipped: cursor.skipped, errors: cursor.errors.length });
 }
 
-export function importTemplate(actorGrids: string[]): Promise<Buffer> {
-  return writeTemplate(IMPORT_COLUMNS.map((c) => ({
+/** What the template says of each column: required or not, and how to fill it in. */
+const TEMPLATE_HINTS: Record<(typeof IMPORT_COLUMNS)[number]['key'], string> = {
+  idType: '从下拉列表选择；不填为居民身份证',
+  idNumber: '必填（无证件的选择“无证件”后可不填）；居民身份证 18 位，末位可为 X',
+  name: '必填',
+  gender: '男 或 女；居民身份证可不填（由号码得出）',
+  birthDate: 'YYYY-MM-DD；居民身份证可不填（由号码得出）',
+  ethnicity: '从下拉列表选择，或填 GB/T 3304 代码',
+  origin: '从下拉列表选择省市（如 四川省广安市），或填 6 位行政区划代码',
+  education: '从下拉列表选择，或填 GB/T 4658 代码',
+  occupation: '选填',
+  phone: '手机号或固定电话',
+  grid: '必填；从下拉列表选择您管辖的网格',
+  address: '已登记的房屋：街路巷门牌号+栋+单元+室，如 蜀汉街25号12栋3单元504室；不填则不关联房屋',
+  arrivedOn: '必填；YYYY-MM-DD，不晚于今天',
+  reason: '选填，如 务工、经商、投亲靠友',
+};
+const REQUIRED_COLUMNS = new Set(['证件号码', '姓名', '网格', '来本地日期']);
+const REQUIRED_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFC00000' } };
+
+/**
+ * The import template: the import columns with dropdowns (document type, gender, ethnicity, 户籍地 by
+ * province and city, education, the importer's grids), required columns in red with 必填 in their
+ * note, and a sheet 填写说明 saying how to fill in each column.
+ */
+export async function importTemplate(actorGrids: string[]): Promise<Buffer> {
+  const base = await writeTemplate(IMPORT_COLUMNS.map((c) => ({
     header: c.header,
-    width: c.key === 'address' ? 30 : c.key === 'idNumber' ? 22 : 14,
+    width: c.key === 'address' ? 34 : c.key === 'idNumber' ? 22 : c.key === 'origin' ? 18 : 14,
+    note: TEMPLATE_HINTS[c.key],
     ...(c.key === 'idType' ? { dropdown: ID_TYPE_NAMES.map((d) => d.name) } : {}),
     ...(c.key === 'gender' ? { dropdown: ['男', '女'] } : {}),
     ...(c.key === 'ethnicity' ? { dropdown: ETHNICITIES.map((d) => d.name) } : {}),
+    ...(c.key === 'origin' ? { dropdown: ORIGIN_FULL_NAMES.map((d) => d.name) } : {}),
     ...(c.key === 'education' ? { dropdown: EDUCATION.map((d) => d.name) } : {}),
     ...(c.key === 'grid' ? { dropdown: actorGrids } : {}),
-    ...(c.key === 'arrivedOn' || c.key === 'birthDate' ? { note: '格式：YYYY-MM-DD' } : {}),
-    ...(c.key === 'origin' ? { note: '填写 GB/T 2260 行政区划代码（6 位）或名称' } : {}),
   })), '流动人口');
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(base as unknown as ArrayBuffer);
+  const ws = wb.getWorksheet('流动人口')!;
+  IMPORT_COLUMNS.forEach((c, i) => {
+    // Loaded cells share their style object: a required one gets its own.
+    const cell = ws.getCell(1, i + 1);
+    if (REQUIRED_COLUMNS.has(c.header)) cell.style = { ...cell.style, fill: REQUIRED_FILL };
+  });
+  const help = wb.addWorksheet('填写说明');
+  help.columns = [{ header: '列', key: 'column', width: 14 }, { header: '是否必填', key: 'required', width: 10 }, { header: '填写说明', key: 'hint', width: 80 }];
+  help.getRow(1).font = { bold: true };
+  for (const c of IMPORT_COLUMNS) help.addRow({ column: c.header, required: REQUIRED_COLUMNS.has(c.header) ? '必填' : '选填', hint: TEMPLATE_HINTS[c.key] });
+  help.addRow({});
+  help.addRow({ column: '说明', hint: '红色表头为必填列。已登记的证件号码不会重复导入（结果中记为“已存在，跳过”）。本系统导出的文件（含完整证件号码）可直接导入。' });
+  return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
 // ------------------------------------------------------------------ export
 
 export interface ExportFilters { status?: 'active' | 'left'; gridId?: string; communityId?: string; reviewStatus?: 'reported' | 'passed' | 'returned'; reveal?: boolean }
 
+/**
+ * The export has the import template's columns first, decoded the same way (names, not codes; the
+ * full standard address), so an export with full numbers imports back; then what only an export
+ * tells: community, departure date, status and review status.
+ */
 const EXPORT_COLUMNS = [
-  { header: '证件类型', key: 'idType', width: 12 }, { header: '证件号码', key: 'idNumber', width: 22 }, { header: '姓名', key: 'name', width: 10 },
-  { header: '性别', key: 'gender', width: 6 }, { header: '出生日期', key: 'birthDate', width: 12 }, { header: '民族代码', key: 'ethnicity', width: 8 },
-  { header: '民族', key: 'ethnicityName', width: 8 }, { header: '户籍地代码', key: 'origin', width: 10 }, { header: '户籍地', key: 'originName', width: 16 },
-  { header: '文化程度代码', key: 'education', width: 10 }, { header: '联系电话', key: 'phone', width: 14 }, { header: '社区', key: 'community', width: 14 },
-  { header: '网格', key: 'grid', width: 18 }, { header: '房屋地址', key: 'address', width: 30 }, { header: '来本地日期', key: 'arrivedOn', width: 12 },
-  { header: '离开日期', key: 'leftOn', width: 12 }, { header: '状态', key: 'status', width: 8 }, { header: '审核状态', key: 'reviewStatus', width: 10 },
+  ...IMPORT_COLUMNS.map((c) => ({ header: c.header, key: c.key, width: c.key === 'address' ? 34 : c.key === 'idNumber' ? 22 : c.key === 'origin' ? 18 : 12 })),
+  { header: '社区', key: 'community', width: 14 }, { header: '离开日期', key: 'leftOn', width: 12 }, { header: '状态', key: 'status', width: 8 }, { header: '审核状态', key: 'reviewStatus', width: 10 },
 ];
 const ETHNICITY_NAME = new Map(ETHNICITIES.map((d) => [d.code, d.name]));
 const ID_TYPE_NAME = new Map(ID_TYPE_NAMES.map((d) => [d.code, d.name]));
@@ -129,7 +174,7 @@ async function* exportRows(db: Db, actor: Actor, filters: ExportFilters, onPage:
   const tree = await loadOrgTree(db);
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    let q = pop(db).selectFrom('persons').leftJoin('houses', 'houses.id', 'persons.house_id').selectAll('persons').select('houses.address')
+    let q = pop(db).selectFrom('persons').leftJoin('houses', 'houses.id', 'persons.house_id').selectAll('persons').select(['houses.address', 'houses.building', 'houses.unit_no', 'houses.room'])
       .where(scopeFilter(actor.scope, 'persons.grid_id')).where('persons.id', '>', after);
     if (filters.status) q = q.where('persons.status', '=', filters.status);
     if (filters.gridId) q = q.where('persons.grid_id', '=', filters.gridId);
@@ -146,10 +191,11 @@ async function* exportRows(db: Db, actor: Actor, filters: ExportFilters, onPage:
         idType: ID_TYPE_NAME.get(p.id_type) ?? p.id_type,
         idNumber: filters.reveal ? reveal(p.id_enc) : p.id_masked,
         name: p.name, gender: p.gender === 'male' ? '男' : p.gender === 'female' ? '女' : '', birthDate: p.birth_date,
-        ethnicity: p.ethnicity, ethnicityName: p.ethnicity ? ETHNICITY_NAME.get(p.ethnicity) ?? '' : '', origin: p.origin,
-        originName: p.origin ? originName(p.origin) ?? '' : '', education: p.education,
-        phone: filters.reveal ? reveal(p.phone_enc) : p.phone_masked, community: unitName(tree, communityId), grid: unitName(tree, p.grid_id),
-        address: p.address, arrivedOn: p.arrived_on, leftOn: p.left_on, status: p.status === 'active' ? '在住' : '已离开', reviewStatus: REVIEW_NAME[p.review_status] ?? p.review_status,
+        ethnicity: p.ethnicity ? ETHNICITY_NAME.get(p.ethnicity) ?? p.ethnicity : '', origin: p.origin ? originFullName(p.origin) ?? p.origin : '',
+        education: p.education ? EDUCATION_BY_CODE.get(p.education) ?? p.education : '', occupation: p.occupation ?? '',
+        phone: filters.reveal ? reveal(p.phone_enc) : p.phone_masked, grid: unitName(tree, p.grid_id),
+        address: formatHouseAddress(p) ?? '', arrivedOn: p.arrived_on, reason: p.arrival_reason ?? '',
+        community: unitName(tree, communityId), leftOn: p.left_on, status: p.status === 'active' ? '在住' : LEFT_STATUS, reviewStatus: REVIEW_NAME[p.review_status] ?? p.review_status,
       };
     }
     after = rows[rows.length - 1]!.id;

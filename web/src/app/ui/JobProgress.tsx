@@ -32,12 +32,15 @@ export function JobProgress({
   jobId,
   onFinished,
   resultLabel,
+  counts,
   testId = 'job-progress',
 }: {
   jobId: string;
   onFinished?: (job: Job) => void;
   /** Label of the result download (default: "下载结果"). */
   resultLabel?: string;
+  /** The counts line in the job kind's own words (default: 已处理 N 行：成功 S，失败 F). */
+  counts?: (job: Job) => string;
   testId?: string;
 }) {
   const { t } = useI18n();
@@ -75,7 +78,9 @@ export function JobProgress({
           <Progress percent={percent} status={status === 'failed' ? 'exception' : status === 'done' ? 'success' : 'active'} />
         )}
         <Typography.Text type="secondary" data-testid={`${testId}-counts`}>
-          {total
+          {job && counts
+            ? counts(job)
+            : total
             ? t('job.countsOf', { processed: job?.processed ?? 0, total, succeeded: job?.succeeded ?? 0, failed: job?.failed ?? 0 })
             : t('job.counts', { processed: job?.processed ?? 0, succeeded: job?.succeeded ?? 0, failed: job?.failed ?? 0 })}
         </Typography.Text>

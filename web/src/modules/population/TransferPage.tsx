@@ -99,7 +99,16 @@ function ImportCard() {
           {t('pop.transfer.template')}
         </Button>
         <UploadJob path={popPath('/imports')} testId="import" onJob={setJobId} />
-        {jobId && <JobProgress key={jobId} jobId={jobId} testId="import-job" onFinished={() => void qc.invalidateQueries({ queryKey: ['population'] })} />}
+        {jobId && (
+          <JobProgress
+            key={jobId}
+            jobId={jobId}
+            testId="import-job"
+            // Rows already registered (or repeated, or departed) are skipped, not failed: processed − succeeded − failed.
+            counts={(j) => t('pop.transfer.importCounts', { processed: j.processed, succeeded: j.succeeded, skipped: Math.max(0, j.processed - j.succeeded - j.failed), failed: j.failed })}
+            onFinished={() => void qc.invalidateQueries({ queryKey: ['population'] })}
+          />
+        )}
       </Space>
     </Card>
   );

@@ -545,7 +545,8 @@ export const populationEn: Record<PopulationKey, string> = {
 
   'pop.transfer.title': 'Import & export',
   'pop.transfer.import': 'Import legacy lists',
-  'pop.transfer.importHint': 'Download the template, fill it in (ID number, name, grid and arrival date are required) and upload it. Each row is checked like a registration; rows with problems are not imported — download the error list, fix and import again. Registered ID numbers are never imported twice.',
+  'pop.transfer.importHint': 'Download the template, fill it in and upload it (red headers are required; the sheet 填写说明 explains each column; 户籍地 by province and city, 房屋地址 as street number + building + unit + room of a registered house). Every row is checked like a registration; bad rows are not imported — download the list, correct and import again; ID numbers already registered are skipped, never imported twice. An export of this system (with full ID numbers) imports as it is.',
+  'pop.transfer.importCounts': '{processed} rows processed: {succeeded} imported, {skipped} already there (skipped), {failed} failed',
   'pop.transfer.template': 'Download template',
   'pop.transfer.drop': 'Click or drop an .xlsx file',
   'pop.transfer.start': 'Upload and start',

@@ -543,7 +543,8 @@ export const populationZhCN = {
 
   'pop.transfer.title': '导入导出',
   'pop.transfer.import': '历史台账导入',
-  'pop.transfer.importHint': '先下载模板，按模板填写（证件号码、姓名、网格、来本地日期为必填）后上传。每行按登记规则核验；有问题的行不导入，可下载错误清单修改后再导入，已登记的证件号码不会重复导入。',
+  'pop.transfer.importHint': '先下载模板，按模板填写后上传（红色表头为必填列，模板中的“填写说明”页写明各列填法；户籍地可选省市，房屋地址按“街路巷门牌号+栋+单元+室”填写已登记的房屋）。每行按登记规则核验；有问题的行不导入，可下载清单修改后再导入；已登记的证件号码记为“已存在，跳过”，不会重复导入。本系统导出的文件（含完整证件号码）可直接导入。',
+  'pop.transfer.importCounts': '已处理 {processed} 行：成功 {succeeded}，已存在（跳过）{skipped}，失败 {failed}',
   'pop.transfer.template': '下载导入模板',
   'pop.transfer.drop': '点击或拖入 .xlsx 文件',
   'pop.transfer.start': '上传并开始',
