@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../platform/db/index.js';
-import { migrateToLatest, registerMigrations } from '../platform/db/migrator.js';
+import { migrateToLatest } from '../platform/db/migrator.js';
 import { installDefaultPacks } from '../platform/policy/service.js';
 import { seedDemoStreet } from '../platform/org/demo/seed.js';
 import { checkKeyFingerprint, deriveKeys, loadMasterKey, setDataKeys } from '../platform/crypto/keys.js';
@@ -10,7 +10,6 @@ import { uuidv7 } from '../platform/db/ids.js';
 import { modules } from '../modules/index.js';
 import type { Config } from './config.js';
 
-for (const m of modules) if (m.migrations) registerMigrations(m.migrations);
 
 /**
  * Brings a database to a usable state: migrations, key check, default policy packs, then either

@@ -8,6 +8,8 @@ import { policyRoutes } from '../platform/policy/routes.js';
 import { auditRoutes } from '../platform/audit/routes.js';
 import { jobRoutes } from '../platform/jobs/routes.js';
 import { fileRoutes } from '../platform/files/routes.js';
+import { approvalRoutes } from '../platform/approvals/routes.js';
+import { notificationRoutes } from '../platform/notifications/routes.js';
 import { modules } from '../modules/index.js';
 
 const VERSION = '0.1.0';
@@ -26,5 +28,7 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await auditRoutes(app);
   await jobRoutes(app);
   await fileRoutes(app);
+  await approvalRoutes(app);
+  await notificationRoutes(app);
   for (const m of modules) await m.routes?.(app);
 }

@@ -6,6 +6,8 @@ import { prepareDatabase } from './bootstrap.js';
 import { startAuditSealer } from '../platform/audit/service.js';
 import { purgeExpiredIdempotencyKeys } from './plugins/idempotency.js';
 import { startJobRunner } from '../platform/jobs/service.js';
+import { startScheduler } from '../platform/jobs/scheduler.js';
+import '../platform/approvals/schedules.js';
 
 /** `npm start`: open the database, listen at once (health 503), prepare, then serve (health 200). */
 async function main(): Promise<void> {
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
     intervalMs: 1000, dataDir: config.dataDir,
     onError: (e, job) => app.log.error({ err: e, jobId: job?.id, kind: job?.kind }, 'job failed'),
   });
+  const stopScheduler = startScheduler(database.db, { intervalMs: 30_000, onError: (e, name) => app.log.error({ err: e, schedule: name }, 'schedule failed') });
   // Idempotency keys older than 24 h are of no further use: purge them every 10 minutes.
   const purge = setInterval(() => { purgeExpiredIdempotencyKeys(database.db).catch((e) => app.log.error({ err: e }, 'idempotency purge failed')); }, 600_000);
   purge.unref();
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
     app.log.info(`收到 ${signal}，正在停止…`);
     clearInterval(purge);
     await app.close();
+    await stopScheduler();
     await stopJobs();
     await stopSealer();
     await database.close();

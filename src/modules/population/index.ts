@@ -1,51 +1,45 @@
-import { extendRole } from '../../platform/org/roles.js';
 import type { JiedaoModule } from '../index.js';
 import * as migration from './migration.js';
 import * as collectionPointsMigration from './migration-collection-points.js';
+import * as permitsMigration from './migration-permits.js';
 import { MANAGE_POINTS } from './collection-points.js';
-import { registerPopulationPolicy } from './policy.js';
+import { populationPolicySection } from './policy.js';
 import { populationRoutes } from './routes.js';
 import { seedPopulationDemo } from './demo.js';
 import { generatePopulation } from './generate.js';
-import { registerTransferJobs } from './transfer.js';
-import * as permitsMigration from './migration-permits.js';
+import { transferJobKinds } from './transfer.js';
 
 /**
  * M2 — population, rental houses and grids. Permissions by role (data scope bounds each of them):
  * grid workers collect and patrol their grid; stations review, re-check and confirm moves inside
  * the community; 流管办 confirms moves across communities, ranks and rewards, uploads the map;
  * the police liaison searches, reveals (audited), exports, compares and acknowledges error reports.
+ * 居住证 applications: grid workers and stations take them; stations (and above) accept, issue,
+ * refuse. 责任书: stations (and the street) sign letters with landlords and employers; grid workers
+ * see them. Stations (and the street) name each collection point's contact.
  */
 const READ = ['person:read', 'population:stats'];
 const COLLECT = [...READ, 'person:write', 'incident:report'];
-
-const GRID_WORK = [...COLLECT, 'patrol:grid'];
-const STATION_WORK = [...COLLECT, 'person:review', 'move:confirm', 'recheck:write', 'patrol:station', 'incident:dispatch', 'person:import', 'person:export'];
-extendRole('grid_worker', GRID_WORK);
-extendRole('station', STATION_WORK);
-// Stations name each collection point's contact; the street may too.
-extendRole('station', [MANAGE_POINTS]);
-extendRole('population_office', [MANAGE_POINTS]);
-// The community admin (station head) staffs the station and its grids, so holds what it grants.
-extendRole('community_admin', [...STATION_WORK, ...GRID_WORK, MANAGE_POINTS]);
-extendRole('population_office', [...COLLECT, 'person:review', 'move:confirm', 'move:confirm_cross', 'recheck:write', 'patrol:street', 'incident:dispatch',
-  'person:import', 'person:export', 'person:reveal', 'population:ranking', 'population:map', 'error_report:read']);
-extendRole('police_liaison', [...READ, 'person:reveal', 'person:export', 'person:compare', 'error_report:read', 'error_report:acknowledge']);
-extendRole('leader', [...READ, 'population:ranking', 'error_report:read']);
-// 居住证 applications: grid workers and stations take them; stations (and above) accept, issue, refuse.
-// 责任书: stations (and the street) sign letters with landlords and employers; grid workers see them.
 const PERMIT_LETTER_READ = ['permit:read', 'letter:read'];
 const PERMIT_LETTER_OFFICE = [...PERMIT_LETTER_READ, 'permit:write', 'permit:decide', 'letter:write'];
-extendRole('grid_worker', [...PERMIT_LETTER_READ, 'permit:write']);
-for (const role of ['station', 'community_admin', 'population_office']) extendRole(role, PERMIT_LETTER_OFFICE);
-for (const role of ['police_liaison', 'leader']) extendRole(role, PERMIT_LETTER_READ);
-
-registerPopulationPolicy();
-registerTransferJobs();
+const GRID_WORK = [...COLLECT, 'patrol:grid', ...PERMIT_LETTER_READ, 'permit:write'];
+const STATION_WORK = [...COLLECT, 'person:review', 'move:confirm', 'recheck:write', 'patrol:station', 'incident:dispatch', 'person:import', 'person:export', MANAGE_POINTS, ...PERMIT_LETTER_OFFICE];
 
 export const populationModule: JiedaoModule = {
   name: 'population',
   migrations: { '0100_population': migration, '0101_population_permits': permitsMigration, '0102_collection_point_contacts': collectionPointsMigration },
+  permissions: {
+    grid_worker: GRID_WORK,
+    station: STATION_WORK,
+    // The community admin (station head) staffs the station and its grids, so holds what it grants.
+    community_admin: [...STATION_WORK, ...GRID_WORK],
+    population_office: [...COLLECT, 'person:review', 'move:confirm', 'move:confirm_cross', 'recheck:write', 'patrol:street', 'incident:dispatch',
+      'person:import', 'person:export', 'person:reveal', 'population:ranking', 'population:map', 'error_report:read', MANAGE_POINTS, ...PERMIT_LETTER_OFFICE],
+    police_liaison: [...READ, 'person:reveal', 'person:export', 'person:compare', 'error_report:read', 'error_report:acknowledge', ...PERMIT_LETTER_READ],
+    leader: [...READ, 'population:ranking', 'error_report:read', ...PERMIT_LETTER_READ],
+  },
+  policy: populationPolicySection,
+  jobKinds: transferJobKinds,
   routes: populationRoutes,
   seedDemo: seedPopulationDemo,
   generate: generatePopulation,

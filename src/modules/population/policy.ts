@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { registerPolicySection } from '../../platform/policy/schema.js';
-import { registerDefaultSection } from '../../platform/policy/packs.js';
 import { activePolicy } from '../../platform/policy/service.js';
 import type { Db } from '../../platform/db/index.js';
 
@@ -41,7 +39,7 @@ export const populationSection = z.strictObject({
 });
 export type PopulationPolicy = z.infer<typeof populationSection>;
 
-const streetDefaults: PopulationPolicy = {
+export const streetDefaults: PopulationPolicy = {
   reviewDeadlineHours: 24,
   patrolIntervalDays: { street: 7, station: 14, grid: 14 },
   reward: { topN: 3, rankedLevel: 'grid_worker', collectedFen: 50, enteredFen: 100, passedFen: 150 },
@@ -50,11 +48,8 @@ const streetDefaults: PopulationPolicy = {
   letterRenewalNoticeDays: 30,
 };
 
-export function registerPopulationPolicy(): void {
-  registerPolicySection('population', populationSection);
-  // The bureau rulebook (004) has no migrant-management rules: it keeps the street's numbers.
-  registerDefaultSection('population', { street: streetDefaults, bureau: structuredClone(streetDefaults) });
-}
+/** The module's pack section; the bureau rulebook (004) has no migrant-management rules: it keeps the street's numbers. */
+export const populationPolicySection = { section: 'population', schema: populationSection, defaults: { street: streetDefaults, bureau: structuredClone(streetDefaults) } };
 
 export async function populationPolicy(db: Db): Promise<{ version: number; rules: PopulationPolicy; grid: { regular: { maxMigrantShare: number; maxRentalShare: number; combine: 'or' | 'and' }; sizeHint: { rentals: [number, number]; migrants: [number, number] } } }> {
   const p = await activePolicy(db);

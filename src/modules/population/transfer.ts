@@ -7,7 +7,7 @@ import { recordAudit } from '../../platform/audit/service.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { loadProfile } from '../../platform/org/profile.js';
 import { scopeFilter } from '../../platform/org/scope.js';
-import { registerJobKind, type JobContext } from '../../platform/jobs/index.js';
+import type { JobContext } from '../../platform/jobs/index.js';
 import { MAX_GENERATED_BYTES, openFile, storeFile } from '../../platform/files/index.js';
 import { readXlsxRows, streamXlsxExport, writeErrorFile, writeTemplate } from '../../platform/excel/index.js';
 import { EDUCATION_BY_CODE, ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, ORIGIN_FULL_NAMES, originFullName } from './dictionaries.js';
@@ -285,9 +285,6 @@ async function runCompare(ctx: JobContext): Promise<void> {
   }
 }
 
-export function registerTransferJobs(): void {
-  registerJobKind(IMPORT_JOB, runImport);
-  registerJobKind(EXPORT_JOB, runExport);
-  registerJobKind(COMPARE_JOB, runCompare);
-}
+/** The module's background job kinds. */
+export const transferJobKinds = { [IMPORT_JOB]: runImport, [EXPORT_JOB]: runExport, [COMPARE_JOB]: runCompare };
 

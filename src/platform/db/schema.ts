@@ -42,6 +42,10 @@ export interface UserTable {
   id: string; username: string; name: string; password_hash: string;
   must_change_password: boolean; status: string;
   created_at: DefaultTimestamp; password_changed_at: Timestamp | null;
+  /** 职级 (e.g. 一级科员, 四级主任科员), for chain conditions; null when not recorded. */
+  rank: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Start of service (参加工作时间), for annual-leave entitlement. */
+  work_started_on: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export interface StaffPostTable {
   id: string; user_id: string; org_unit_id: string; post: string; is_primary: boolean;
@@ -112,6 +116,47 @@ export interface JobTable {
   result_file_id: string | null;
 }
 
+export type ApprovalStatus = 'pending' | 'returned' | 'approved' | 'rejected' | 'withdrawn';
+export type StepStatus = 'waiting' | 'open' | 'approved' | 'rejected' | 'returned' | 'skipped' | 'cancelled';
+export type TaskStatus = 'open' | 'waiting' | 'done' | 'cancelled';
+export type TaskOrigin = 'resolved' | 'added_before' | 'added_after' | 'delegated' | 'transferred' | 'escalated';
+export interface CaseNumberTable { kind: string; year: number; last_value: number }
+export interface ApprovalTable {
+  id: string; kind: string; subject_id: string; case_no: string; title: string;
+  applicant_id: string; applicant_unit_id: string; street_code: string;
+  form: Json<Record<string, unknown>>; policy_pack: string; policy_version: number;
+  status: ApprovalStatus; current_step: number | null; first_decision_at: Timestamp | null;
+  created_at: DefaultTimestamp; finished_at: Timestamp | null;
+}
+export interface ApprovalStepTable {
+  id: string; approval_id: string; step_order: number; round: ColumnType<number, number | undefined, number>;
+  key: string; name: string; rule: Json<unknown>; approver_post: string;
+  /** Who the step was expected to go to when the request was submitted (preview; resolved again on opening). */
+  planned_ids: ColumnType<string[], string[] | undefined, string[]>; mode: 'one' | 'all' | 'any'; status: StepStatus;
+  due_on: DateCol | null; timeout_action: ColumnType<string, string | undefined, string>;
+  opened_at: Timestamp | null; closed_at: Timestamp | null;
+}
+export interface ApprovalTaskTable {
+  id: string; approval_id: string; step_id: string; assignee_id: string; owner_id: string; on_behalf_of_id: string | null;
+  origin: TaskOrigin; parent_task_id: string | null; status: TaskStatus; decision: string | null; comment: string | null;
+  kind: string; due_on: DateCol | null; created_at: DefaultTimestamp; decided_at: Timestamp | null;
+}
+export interface ApprovalActionTable {
+  id: string; approval_id: string; step_id: string | null; task_id: string | null; actor_id: string | null;
+  on_behalf_of_id: string | null; action: string; comment: string | null;
+  payload: ColumnType<Record<string, unknown>, string | undefined, string>; idempotency_key: string | null; at: DefaultTimestamp;
+}
+export interface ApprovalCcTable { id: string; approval_id: string; user_id: string; added_by: string | null; created_at: DefaultTimestamp; read_at: Timestamp | null }
+export interface DelegationTable {
+  id: string; from_user_id: string; to_user_id: string; valid_from: DateCol; valid_to: DateCol; kinds: string[] | null;
+  reason: string; created_by: string | null; created_at: DefaultTimestamp; revoked_at: Timestamp | null; revoked_by: string | null;
+}
+export interface NotificationTable {
+  id: string; user_id: string; kind: string; title: string; body: ColumnType<string, string | undefined, string>;
+  link: string | null; entity: string | null; entity_id: string | null; created_at: DefaultTimestamp; read_at: Timestamp | null;
+}
+export interface ScheduleRunTable { name: string; slot: Timestamp; started_at: DefaultTimestamp; finished_at: Timestamp | null; error: string | null }
+
 export interface DB {
   meta: MetaTable;
   org_units: OrgUnitTable;
@@ -131,6 +176,15 @@ export interface DB {
   policy_activations: PolicyActivationTable;
   files: FileTable;
   jobs: JobTable;
+  case_numbers: CaseNumberTable;
+  approvals: ApprovalTable;
+  approval_steps: ApprovalStepTable;
+  approval_tasks: ApprovalTaskTable;
+  approval_actions: ApprovalActionTable;
+  approval_cc: ApprovalCcTable;
+  delegations: DelegationTable;
+  notifications: NotificationTable;
+  schedule_runs: ScheduleRunTable;
 }
 
 export type OrgUnitRow = Selectable<OrgUnitTable>;

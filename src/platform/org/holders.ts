@@ -1,18 +1,20 @@
 import type { Db } from '../db/index.js';
 import { officeToday } from '../time.js';
 import { postActiveOn } from './profile.js';
-import { ancestorsOf, loadOrgTree } from './tree.js';
+import { ancestorsOf, type OrgTree } from './tree.js';
 
 /**
  * Who holds post P in unit U on day D (任职查询): the question approvers are resolved by. A post
  * counts on the days of its validity (a person who left the post is no longer found; a post filled
  * later is found from its first day). Users who are not active are never returned.
  */
-export async function holdersOf(db: Db, q: { posts: readonly string[]; unitIds: readonly string[]; day?: string }): Promise<{ userId: string; unitId: string; post: string }[]> {
+export async function holdersOf(db: Db, q: { posts: readonly string[]; unitIds: readonly string[] | 'any'; day?: string }): Promise<{ userId: string; unitId: string; post: string }[]> {
   if (q.posts.length === 0 || q.unitIds.length === 0) return [];
-  const rows = await db.selectFrom('staff_posts as p').innerJoin('users as u', 'u.id', 'p.user_id')
+  let query = db.selectFrom('staff_posts as p').innerJoin('users as u', 'u.id', 'p.user_id')
     .select(['p.user_id', 'p.org_unit_id', 'p.post'])
-    .where('p.post', 'in', [...q.posts]).where('p.org_unit_id', 'in', [...q.unitIds])
+    .where('p.post', 'in', [...q.posts]);
+  if (q.unitIds !== 'any') query = query.where('p.org_unit_id', 'in', [...q.unitIds]);
+  const rows = await query
     .where('u.status', '=', 'active')
     .where(postActiveOn(q.day ?? officeToday()))
     .orderBy('p.is_primary', 'desc').orderBy('p.valid_from').orderBy('p.user_id').execute();
@@ -23,8 +25,7 @@ export async function holdersOf(db: Db, q: { posts: readonly string[]; unitIds: 
  * The holders of a post in the unit itself or, when it has none, in the nearest ancestor that has
  * (a grid worker's section head is the community's station head). Returns the unit where found.
  */
-export async function nearestHolders(db: Db, q: { posts: readonly string[]; unitId: string; day?: string; exclude?: readonly string[] }): Promise<{ unitId: string | null; userIds: string[] }> {
-  const tree = await loadOrgTree(db);
+export async function nearestHolders(db: Db, tree: OrgTree, q: { posts: readonly string[]; unitId: string; day?: string; exclude?: readonly string[] }): Promise<{ unitId: string | null; userIds: string[] }> {
   const chain = [q.unitId, ...ancestorsOf(tree, q.unitId)];
   const found = await holdersOf(db, { posts: q.posts, unitIds: chain, day: q.day });
   const exclude = new Set(q.exclude ?? []);
@@ -36,8 +37,7 @@ export async function nearestHolders(db: Db, q: { posts: readonly string[]; unit
 }
 
 /** The root (street) of a unit. */
-export async function streetOf(db: Db, unitId: string): Promise<string> {
-  const tree = await loadOrgTree(db);
+export function streetOf(tree: OrgTree, unitId: string): string {
   const up = ancestorsOf(tree, unitId);
   return up.length ? up[up.length - 1]! : unitId;
 }
