@@ -101,7 +101,8 @@ describe.skipIf(unavailable !== null)('the grid\'s work in the browser', () => {
         await page.getByTestId('import-card').locator('input[type=file]').setInputFiles(file);
         await page.getByTestId('import-start').click();
         await expect.poll(() => page.getByTestId('import-job').getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
-        await expect.poll(() => counts.textContent()).toContain(expected);
+        // The card shows the previous job (done) until the new one is polled: wait for the new job's counts.
+        await expect.poll(() => counts.textContent(), { timeout: 30_000 }).toContain(expected);
       }
       await screenshot(page, 'desktop-pop-work-03-import-twice');
     } finally {
