@@ -23,5 +23,7 @@ describe('pooled randomness', () => {
     const at = Date.UTC(2026, 11, 3, 8, 0, 0);
     expect(uuidv7(at).replace(/-/g, '').slice(0, 12)).toBe(at.toString(16).padStart(12, '0'));
     expect(uuidv7(at + 1) > uuidv7(at)).toBe(true);
+    const sameMillisecond = Array.from({ length: 3000 }, () => uuidv7());
+    expect([...sameMillisecond].sort()).toEqual(sameMillisecond);
   });
 });
