@@ -15,7 +15,8 @@ import { modules } from '../modules/index.js';
 const VERSION = '0.1.0';
 
 export async function registerRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/api/v1/health', { config: { public: true }, schema: { tags: ['platform'] } }, async (_req, reply) => {
+  // Probes call this every few seconds: their requests are not logged at info (warnings and errors still are).
+  app.get('/api/v1/health', { config: { public: true }, logLevel: 'warn', schema: { tags: ['platform'] } }, async (_req, reply) => {
     const body = { status: app.ctx.ready ? 'ok' : 'starting', db: app.ctx.database.kind, version: VERSION };
     return reply.status(app.ctx.ready ? 200 : 503).send(body);
   });
