@@ -2,7 +2,7 @@ import type { JiedaoModule } from '../../platform/module.js';
 import * as migration from './migration.js';
 import { leavePolicySection, leaveRulesOf, LEAVE_FORM_FIELDS } from './policy.js';
 import { LEAVE_KIND, onLeaveFinished, remindUnclosedLeave } from './service.js';
-import { LEAVE_MANAGE, LEAVE_SECTION, leaveRoutes } from './routes.js';
+import { LEAVE_MANAGE, LEAVE_REQUEST, LEAVE_SECTION, leaveRoutes } from './routes.js';
 import { seedLeaveDemo } from './demo.js';
 
 /**
@@ -14,8 +14,9 @@ export const leaveModule: JiedaoModule = {
   name: 'leave',
   migrations: { '0200_leave': migration },
   permissions: {
-    section_head: [LEAVE_SECTION],
-    leader: [LEAVE_SECTION, LEAVE_MANAGE, 'approval:remind'],
+    ...Object.fromEntries(['staff', 'window_staff', 'population_office', 'station', 'grid_worker', 'discipline'].map((role) => [role, [LEAVE_REQUEST]])),
+    section_head: [LEAVE_REQUEST, LEAVE_SECTION],
+    leader: [LEAVE_REQUEST, LEAVE_SECTION, LEAVE_MANAGE, 'approval:remind'],
   },
   policy: leavePolicySection,
   approvalKinds: [{

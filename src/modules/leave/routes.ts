@@ -2,9 +2,11 @@ import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isoDate, pageQuery, text, uuid } from '../../platform/http/schemas.js';
-import { badRequest } from '../../platform/http/errors.js';
+import { forbidden } from '../../platform/http/errors.js';
+import { leavePolicy } from './policy.js';
 import { adjustBalance, balances, closeLeave, leaveForViewer, myLeave, previewLeave, sectionCalendar, submitLeave, unclosedLeave } from './service.js';
 
+export const LEAVE_REQUEST = 'leave:request';
 export const LEAVE_SECTION = 'leave:section';
 export const LEAVE_MANAGE = 'leave:manage';
 
@@ -24,8 +26,15 @@ export async function leaveRoutes(app: FastifyInstance): Promise<void> {
   const db = () => app.ctx.database.db;
   const tags = ['leave'];
 
-  r.post('/api/v1/leave/requests/preview', { schema: { tags, body: leaveBody } }, async (req) => previewLeave(db(), req.actor!.userId, req.body));
-  r.post('/api/v1/leave/requests', { schema: { tags, body: leaveBody } }, async (req, reply) => {
+  r.get('/api/v1/leave/types', { schema: { tags } }, async () => {
+    const { rules, packCode, version } = await leavePolicy(db());
+    return {
+      policyPack: packCode, policyVersion: version, closeWithinDays: rules.closeWithinDays,
+      items: Object.entries(rules.types).map(([code, t]) => ({ code, name: t.name, unit: t.unit, balance: t.balance, halfDayAllowed: t.halfDayAllowed, fixedDays: t.fixedDays ?? null })),
+    };
+  });
+  r.post('/api/v1/leave/requests/preview', { config: { permission: LEAVE_REQUEST }, schema: { tags, body: leaveBody } }, async (req) => previewLeave(db(), req.actor!.userId, req.body));
+  r.post('/api/v1/leave/requests', { config: { permission: LEAVE_REQUEST }, schema: { tags, body: leaveBody } }, async (req, reply) => {
     const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'].slice(0, 200) : null;
     return reply.status(201).send(await submitLeave(db(), actorOf(req), req.body, key));
   });
@@ -37,7 +46,7 @@ export async function leaveRoutes(app: FastifyInstance): Promise<void> {
     async (req) => closeLeave(db(), { ...actorOf(req), scope: req.actor!.scope, mayCloseOthers: req.actor!.permissions.has(LEAVE_MANAGE) }, req.params.id, req.body, req.ip));
   r.get('/api/v1/leave/balances', { schema: { tags, querystring: z.strictObject({ year: z.coerce.number().int().min(1900).max(2100).optional(), userId: uuid.optional() }) } }, async (req) => {
     const userId = req.query.userId ?? req.actor!.userId;
-    if (userId !== req.actor!.userId && !req.actor!.permissions.has(LEAVE_MANAGE)) throw badRequest('只能查看本人的假期余额。');
+    if (userId !== req.actor!.userId && !req.actor!.permissions.has(LEAVE_MANAGE)) throw forbidden('只能查看本人的假期余额。');
     return balances(db(), userId, req.query.year ?? Number(new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 4)));
   });
   r.post('/api/v1/leave/balances/adjust', {

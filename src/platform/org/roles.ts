@@ -21,17 +21,19 @@ function define(code: string, name: string, defaultDataScope: DataScopeKind, per
 }
 
 const BASIC = ['org:read', 'calendar:read', 'policy:read'];
+/** Every business role: the basics and the approval inbox (待办, 我发起的, 委托) — never the three admins. */
+const STAFF = [...BASIC, 'approval:use'];
 define('system_admin', '系统管理员', 'all', [...BASIC, 'org:manage', 'user:manage', 'policy:manage', 'calendar:manage']);
 define('security_admin', '安全管理员', 'all', ['org:read', 'role:assign', 'user:unlock', 'session:manage']);
 define('audit_admin', '审计管理员', 'all', ['org:read', 'audit:read']);
-define('leader', '街道领导', 'all', [...BASIC]);
-define('section_head', '科室负责人', 'unit_and_below', [...BASIC]);
-define('staff', '工作人员', 'unit', [...BASIC]);
-define('window_staff', '窗口人员', 'unit', [...BASIC]);
-define('population_office', '流管办', 'all', [...BASIC]);
-define('station', '社区流管站', 'unit_and_below', [...BASIC]);
-define('grid_worker', '网格员', 'unit', [...BASIC]);
-define('discipline', '纪工委', 'all', [...BASIC]);
+define('leader', '街道领导', 'all', [...STAFF]);
+define('section_head', '科室负责人', 'unit_and_below', [...STAFF]);
+define('staff', '工作人员', 'unit', [...STAFF]);
+define('window_staff', '窗口人员', 'unit', [...STAFF]);
+define('population_office', '流管办', 'all', [...STAFF]);
+define('station', '社区流管站', 'unit_and_below', [...STAFF]);
+define('grid_worker', '网格员', 'unit', [...STAFF]);
+define('discipline', '纪工委', 'all', [...STAFF]);
 define('police_liaison', '派出所（只读）', 'all', ['org:read']);
 /** Assigns roles inside a community; can never grant a permission or a scope it does not hold itself. */
 define('community_admin', '社区管理员', 'unit_and_below', [...BASIC, 'role:assign']);

@@ -11,7 +11,7 @@ import { ChangePasswordPage } from './auth/ChangePasswordPage';
 import { AppLayout } from './layout/AppLayout';
 import { FullPageSpin, NotFoundPage, RequireAuth, RequirePermission } from './routing/guards';
 import { NAV_ITEMS } from './routing/nav';
-import { POPULATION_NAV, POPULATION_PAGES } from '../modules/population/nav';
+import { MODULE_NAV, MODULE_PAGES, MODULE_PRINT_PAGES } from '../modules';
 import { HomePage } from './home/HomePage';
 import { isApiError } from './api/client';
 import { notifier } from './ui/notify';
@@ -97,6 +97,19 @@ export function App() {
                     </RequireAuth>
                   }
                 />
+                {MODULE_PRINT_PAGES.map(({ path, page: Page }) => (
+                  <Route
+                    key={path}
+                    path={path}
+                    element={
+                      <RequireAuth>
+                        <Suspense fallback={<FullPageSpin />}>
+                          <Page />
+                        </Suspense>
+                      </RequireAuth>
+                    }
+                  />
+                ))}
                 <Route
                   element={
                     <RequireAuth>
@@ -111,8 +124,8 @@ export function App() {
                   <Route path="calendar" element={guarded('calendar', <CalendarPage />)} />
                   <Route path="policy" element={guarded('policy', <PolicyPage />)} />
                   <Route path="audit" element={guarded('audit', <AuditPage />)} />
-                  {POPULATION_NAV.map((n) => {
-                    const Page = POPULATION_PAGES[n.key];
+                  {MODULE_NAV.map((n) => {
+                    const Page = MODULE_PAGES[n.key];
                     return <Route key={n.key} path={n.path.slice(1)} element={guarded(n.key, <Page />)} />;
                   })}
                   <Route path="*" element={<NotFoundPage />} />

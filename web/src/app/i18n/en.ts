@@ -1,5 +1,5 @@
 import type { MessageKey } from './zh-CN';
-import { populationEn } from '../../modules/population/i18n.en';
+import { moduleMessagesEn } from '../../modules/messages';
 
 /** English. Must have every key of zh-CN (the type checker enforces it). */
 const en: Record<MessageKey, string> = {
@@ -77,6 +77,9 @@ const en: Record<MessageKey, string> = {
   'nav.audit': 'Audit log',
 
   'header.logout': 'Log out',
+  'print.print': 'Print',
+  'print.close': 'Close',
+  'print.docNo': 'No. ',
   'header.menu': 'Menu',
   'header.noPost': 'No post',
   'header.loggedOut': 'Logged out',
@@ -498,7 +501,7 @@ const en: Record<MessageKey, string> = {
   'job.failedTitle': 'The job could not finish',
   'job.failedHint': 'Check the file and try again; if it fails again, ask the system administrator.',
 
-  ...populationEn,
+  ...moduleMessagesEn,
 };
 
 export default en;

@@ -1,4 +1,4 @@
-import { populationZhCN } from '../../modules/population/i18n.zh-CN';
+import { moduleMessagesZhCN } from '../../modules/messages';
 
 /** Simplified Chinese — the default language. Every UI string lives here (keys are English). */
 const zhCN = {
@@ -76,6 +76,9 @@ const zhCN = {
   'nav.audit': '审计日志',
 
   'header.logout': '退出登录',
+  'print.print': '打印',
+  'print.close': '关闭',
+  'print.docNo': '编号：',
   'header.menu': '菜单',
   'header.noPost': '暂无岗位',
   'header.loggedOut': '已安全退出',
@@ -498,7 +501,7 @@ const zhCN = {
   'job.failedHint': '请检查文件后重试；如仍失败，请联系系统管理员。',
 
   // Business modules keep their strings beside their pages.
-  ...populationZhCN,
+  ...moduleMessagesZhCN,
 } as const;
 
 export default zhCN;

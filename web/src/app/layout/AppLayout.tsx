@@ -7,6 +7,7 @@ import { useT } from '../i18n';
 import { allowedNav, navKeyForPath } from '../routing/nav';
 import { useLabels } from '../ui/labels';
 import { LanguageSwitch } from './LanguageSwitch';
+import { NotificationBell } from './NotificationBell';
 import { useIsMobile } from '../ui/useIsMobile';
 
 const { Header, Sider, Content } = Layout;
@@ -139,6 +140,7 @@ export function AppLayout() {
               <span className="header-mobile-user" data-testid="header-user">
                 {user.name}
               </span>
+              <NotificationBell />
               <LanguageSwitch compact />
             </>
           ) : (
@@ -151,6 +153,7 @@ export function AppLayout() {
               />
               <span className="header-title">{t('app.title')}</span>
               <Space size={4} className="header-right">
+                <NotificationBell />
                 <Dropdown
                   trigger={['click']}
                   menu={{

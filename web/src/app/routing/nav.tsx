@@ -9,7 +9,7 @@ import {
   TeamOutlined,
 } from '@ant-design/icons';
 import type { MessageKey } from '../i18n';
-import { POPULATION_NAV } from '../../modules/population/nav';
+import { MODULE_NAV } from '../../modules';
 
 export interface NavItem {
   key: string;
@@ -60,7 +60,7 @@ export const NAV_ITEMS: NavItem[] = [
     anyOf: ['policy:read', 'policy:manage'],
   },
   { key: 'audit', path: '/audit', label: 'nav.audit', desc: 'home.desc.audit', icon: <AuditOutlined />, anyOf: ['audit:read'] },
-  ...POPULATION_NAV,
+  ...MODULE_NAV,
 ];
 
 export function allowedNav(permissions: string[] | undefined): NavItem[] {
@@ -70,5 +70,7 @@ export function allowedNav(permissions: string[] | undefined): NavItem[] {
 
 export function navKeyForPath(pathname: string): string {
   const match = NAV_ITEMS.filter((n) => n.path !== '/' && (pathname === n.path || pathname.startsWith(n.path + '/')));
+  // The most specific entry wins (/leave/section over /leave).
+  match.sort((a, b) => b.path.length - a.path.length);
   return match.length > 0 ? match[0].key : 'home';
 }

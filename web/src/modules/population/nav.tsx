@@ -18,6 +18,7 @@ import {
   FileProtectOutlined,
 } from '@ant-design/icons';
 import type { NavItem } from '../../app/routing/nav';
+import type { WebModule } from '../types';
 
 /** M2 pages in menu order; each opens for any of `anyOf` (the side menu and the route guard use the same list). */
 export const POPULATION_NAV: NavItem[] = [
@@ -59,3 +60,5 @@ export const POPULATION_PAGES: Record<string, LazyExoticComponent<ComponentType>
   'pop-transfer': lazy(() => import('./TransferPage')),
 };
 
+
+export const populationWeb: WebModule = { name: 'population', nav: POPULATION_NAV, pages: POPULATION_PAGES };

@@ -1,0 +1,19 @@
+import type { ComponentType, LazyExoticComponent } from 'react';
+import type { NavItem } from '../app/routing/nav';
+
+type Page = LazyExoticComponent<ComponentType>;
+
+/**
+ * What a business module brings to the web app: its menu entries (each opening the page of the
+ * same key), printable pages (A4, outside the app's frame) and, for approval kinds it owns, the view
+ * of a request's form inside the approval drawer. Messages are merged in ./messages.ts.
+ */
+export interface WebModule {
+  name: string;
+  nav: NavItem[];
+  pages: Record<string, Page>;
+  /** Routes under /print/… rendered without the side menu and header. */
+  printPages?: { path: string; page: Page }[];
+  /** kind → the form of a request of that kind, shown in the approval drawer. */
+  approvalForms?: Record<string, ComponentType<{ form: Record<string, unknown> }>>;
+}
