@@ -94,19 +94,32 @@ export const chainBody = z.strictObject({
 });
 export type Chain = z.infer<typeof chainBody>;
 
-function fieldsOf(c: Condition | undefined, out: string[] = []): string[] {
+type Leaf = Extract<Condition, { field: string }>;
+function leavesOf(c: Condition | undefined, out: Leaf[] = []): Leaf[] {
   if (!c) return out;
-  if ('all' in c) c.all.forEach((x) => fieldsOf(x, out));
-  else if ('any' in c) c.any.forEach((x) => fieldsOf(x, out));
-  else if ('not' in c) fieldsOf(c.not, out);
-  else out.push(c.field);
+  if ('all' in c) c.all.forEach((x) => leavesOf(x, out));
+  else if ('any' in c) c.any.forEach((x) => leavesOf(x, out));
+  else if ('not' in c) leavesOf(c.not, out);
+  else out.push(c);
   return out;
+}
+
+/** What `applicant.post` / `applicant.level` may be compared with: a typo would silently never match. */
+const KNOWN_VALUES: Record<string, readonly string[]> = { 'applicant.post': POSTS, 'applicant.level': STAFF_LEVELS };
+function problemsOf(c: Condition | undefined, known: Set<string>, formFields: readonly string[]): string[] {
+  return leavesOf(c).flatMap((l) => {
+    if (l.field.startsWith('form.') && !known.has(l.field)) return [`未知的表单字段 ${l.field}（可用：${formFields.join('、')}）`];
+    const allowed = KNOWN_VALUES[l.field];
+    const bad = allowed ? (Array.isArray(l.value) ? l.value : [l.value]).filter((v) => !allowed.includes(v as string)) : [];
+    return bad.length ? [`${l.field} 的取值 ${bad.join('、')} 未知（可用：${allowed!.join('、')}）`] : [];
+  });
 }
 
 /**
  * The pack schema of one kind's chain: the chain language plus a check that every `form.*` a
  * condition reads is a field the kind's form has (a pack edit naming an unknown field is refused
- * with the path of the error), and that step keys are unique.
+ * with the path of the error), that `applicant.post` / `applicant.level` are compared with known
+ * posts and levels, and that step keys are unique.
  */
 export function chainSchemaFor(formFields: readonly string[]) {
   const known = new Set(formFields.map((f) => `form.${f}`));
@@ -115,14 +128,10 @@ export function chainSchemaFor(formFields: readonly string[]) {
     chain.steps.forEach((s, i) => {
       if (keys.has(s.key)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'key'], message: `步骤键 ${s.key} 重复` });
       keys.add(s.key);
-      for (const f of fieldsOf(s.when)) {
-        if (f.startsWith('form.') && !known.has(f)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'when'], message: `未知的表单字段 ${f}（可用：${formFields.join('、')}）` });
-      }
+      for (const message of problemsOf(s.when, known, formFields)) ctx.addIssue({ code: 'custom', path: ['steps', i, 'when'], message });
     });
     chain.cc.forEach((c, i) => {
-      for (const f of fieldsOf(c.when)) {
-        if (f.startsWith('form.') && !known.has(f)) ctx.addIssue({ code: 'custom', path: ['cc', i, 'when'], message: `未知的表单字段 ${f}` });
-      }
+      for (const message of problemsOf(c.when, known, formFields)) ctx.addIssue({ code: 'custom', path: ['cc', i, 'when'], message });
     });
   });
 }
