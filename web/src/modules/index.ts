@@ -10,3 +10,4 @@ export const MODULE_NAV = WEB_MODULES.flatMap((m) => m.nav);
 export const MODULE_PAGES: WebModule['pages'] = Object.assign({}, ...WEB_MODULES.map((m) => m.pages));
 export const MODULE_PRINT_PAGES = WEB_MODULES.flatMap((m) => m.printPages ?? []);
 export const APPROVAL_FORMS: NonNullable<WebModule['approvalForms']> = Object.assign({}, ...WEB_MODULES.map((m) => m.approvalForms ?? {}));
+export const MODULE_HOME_CARDS = WEB_MODULES.flatMap((m) => m.homeCards ?? []);

@@ -14,6 +14,8 @@ export interface WebModule {
   pages: Record<string, Page>;
   /** Routes under /print/… rendered without the side menu and header. */
   printPages?: { path: string; page: Page }[];
+  /** Cards of the home page's 工作台 (each shows nothing to a user it does not concern). */
+  homeCards?: ComponentType[];
   /** kind → the form of a request of that kind, shown in the approval drawer. */
   approvalForms?: Record<string, ComponentType<{ form: Record<string, unknown> }>>;
 }

@@ -5,6 +5,7 @@ import { useI18n } from '../i18n';
 import { allowedNav } from '../routing/nav';
 import { useLabels } from '../ui/labels';
 import { fmtDate, officeToday } from '../ui/format';
+import { MODULE_HOME_CARDS } from '../../modules';
 
 export function HomePage() {
   const { t, tx } = useI18n();
@@ -27,6 +28,11 @@ export function HomePage() {
       </Card>
 
       <Row gutter={[16, 16]}>
+        {MODULE_HOME_CARDS.map((HomeCard, i) => (
+          <Col xs={24} key={i}>
+            <HomeCard />
+          </Col>
+        ))}
         <Col xs={24} lg={9}>
           <Card title={t('home.posts')} data-testid="home-posts">
             {user.posts.length === 0 ? (

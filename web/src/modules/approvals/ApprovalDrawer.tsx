@@ -57,6 +57,7 @@ export function ApprovalDrawer({ id, onClose }: { id: string | null; onClose: ()
 
 function Body({ a }: { a: ApprovalDetail }) {
   const t = useT();
+  const { tx } = useI18n();
   const FormView = APPROVAL_FORMS[a.kind];
   return (
     <Space direction="vertical" size="large" style={{ width: '100%' }}>
@@ -65,7 +66,7 @@ function Body({ a }: { a: ApprovalDetail }) {
         <Descriptions.Item label={t('appr.drawer.applicant')}>{a.applicant.name}{a.applicant.unitName ? ` · ${a.applicant.unitName}` : ''}</Descriptions.Item>
         <Descriptions.Item label={t('appr.drawer.submitted')}>{fmtDateTime(a.createdAt)}</Descriptions.Item>
         <Descriptions.Item label={t('appr.drawer.finished')}>{fmtDateTime(a.finishedAt) || '—'}</Descriptions.Item>
-        <Descriptions.Item label={t('appr.drawer.policy')} span={2}>{t('appr.drawer.policyValue', { pack: a.policyPack, version: a.policyVersion })}</Descriptions.Item>
+        <Descriptions.Item label={t('appr.drawer.policy')} span={2}>{t('appr.drawer.policyValue', { pack: tx(`appr.pack.${a.policyPack}`, a.policyPack), version: a.policyVersion })}</Descriptions.Item>
       </Descriptions>
       <section>
         <Typography.Title level={5}>{t('appr.drawer.form')}</Typography.Title>
@@ -181,7 +182,7 @@ function Actions({ a, open }: { a: ApprovalDetail; open: (d: Dialog) => void }) 
           onClick: ({ key }) => open({ kind: key as 'addSigner' }),
         }}
       >
-        <Button data-testid="approval-more">…<DownOutlined /></Button>
+        <Button data-testid="approval-more">{t('appr.act.more')} <DownOutlined /></Button>
       </Dropdown>,
     );
   }

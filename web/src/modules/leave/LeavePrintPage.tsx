@@ -7,6 +7,9 @@ import { approvalKeys, approvalsApi } from '../approvals/api';
 import { leaveApi, leaveKeys } from './api';
 import { useLeaveTypes, usePeriodText } from './components';
 
+/** "同意。请安排好交接" — the decision, then the comment unless it already says it. */
+const opinionText = (word: string, comment: string | null) => (!comment ? word : comment.startsWith(word) ? comment : `${word}。${comment}`);
+
 /** 请假审批单: the A4 form of one leave request with each step's opinion, signer and date, and its 销假. */
 export default function LeavePrintPage() {
   const t = useT();
@@ -24,7 +27,7 @@ export default function LeavePrintPage() {
     <PrintSheet
       title={t('leave.print.title', { street: t('app.street') })}
       docNo={r?.caseNo}
-      date={r ? t('leave.print.filed', { date: fmtDate(String(r.createdAt).slice(0, 10)) }) : undefined}
+      date={r ? t('leave.print.filed', { date: fmtDateTime(r.createdAt).slice(0, 10) }) : undefined}
       loading={leave.isLoading || (!!approvalId && approval.isLoading)}
       error={leave.error ?? approval.error}
     >
@@ -60,11 +63,7 @@ export default function LeavePrintPage() {
                     {decided.length === 0 ? (
                       <span>{s.status === 'open' ? t('leave.print.waiting') : ''}</span>
                     ) : (
-                      decided.map((x) => (
-                        <div key={x.id}>
-                          {tx(`appr.decision.${x.decision}`, x.decision ?? '')}{x.comment ? `。${x.comment}` : ''}
-                        </div>
-                      ))
+                      decided.map((x) => <div key={x.id}>{opinionText(tx(`appr.decision.${x.decision}`, x.decision ?? ''), x.comment)}</div>)
                     )}
                     {decided.length > 0 && (
                       <div className="sign">
@@ -92,7 +91,7 @@ export default function LeavePrintPage() {
       )}
       {r && (
         <div className="print-foot">
-          {t('leave.print.foot', { pack: r.policyPack, version: r.policyVersion, status: tx(`leave.status.${r.status}`, r.status), at: officeToday().format('YYYY-MM-DD HH:mm') })}
+          {t('leave.print.foot', { pack: tx(`appr.pack.${r.policyPack}`, r.policyPack), version: r.policyVersion, status: tx(`leave.status.${r.status}`, r.status), at: officeToday().format('YYYY-MM-DD HH:mm') })}
         </div>
       )}
     </PrintSheet>
