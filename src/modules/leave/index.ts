@@ -14,7 +14,7 @@ export const leaveModule: JiedaoModule = {
   name: 'leave',
   migrations: { '0200_leave': migration },
   permissions: {
-    ...Object.fromEntries(['staff', 'window_staff', 'population_office', 'station', 'grid_worker', 'discipline'].map((role) => [role, [LEAVE_REQUEST]])),
+    ...Object.fromEntries(['staff', 'window_staff', 'population_office', 'station', 'grid_worker', 'discipline', 'community_admin'].map((role) => [role, [LEAVE_REQUEST]])),
     section_head: [LEAVE_REQUEST, LEAVE_SECTION],
     leader: [LEAVE_REQUEST, LEAVE_SECTION, LEAVE_MANAGE, 'approval:remind'],
   },

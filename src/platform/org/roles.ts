@@ -35,8 +35,11 @@ define('station', '社区流管站', 'unit_and_below', [...STAFF]);
 define('grid_worker', '网格员', 'unit', [...STAFF]);
 define('discipline', '纪工委', 'all', [...STAFF]);
 define('police_liaison', '派出所（只读）', 'all', ['org:read']);
-/** Assigns roles inside a community; can never grant a permission or a scope it does not hold itself. */
-define('community_admin', '社区管理员', 'unit_and_below', [...BASIC, 'role:assign']);
+/**
+ * Assigns roles inside a community; can never grant a permission or a scope it does not hold itself.
+ * A community's own staff member, so a business role (inbox, leave) like the roles it assigns.
+ */
+define('community_admin', '社区管理员', 'unit_and_below', [...STAFF, 'role:assign']);
 
 export function extendRole(code: string, permissions: string[]): void {
   const r = roles[code];
