@@ -72,6 +72,10 @@ const statements = [
   `create index approval_tasks_todo_idx on approval_tasks (assignee_id, status, due_on, created_at)`,
   `create index approval_tasks_done_idx on approval_tasks (assignee_id, decided_at desc) where status = 'done'`,
   `create index approval_tasks_approval_idx on approval_tasks (approval_id)`,
+  // A decision finds the other tasks of its step (或签 ends them, the step closes when none is left)
+  // and the signers added after it (后加签): without these every decision scans all tasks.
+  `create index approval_tasks_step_idx on approval_tasks (step_id)`,
+  `create index approval_tasks_parent_idx on approval_tasks (parent_task_id) where parent_task_id is not null`,
 
   `create table approval_actions (
      id uuid primary key,
