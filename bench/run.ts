@@ -119,6 +119,10 @@ console.log(`结果已写入 ${written.json}（键 ${key}）和 ${written.md}`);
 // Population (M2): lookups, search, statistics, import and export (bench/population.ts, key `population-<db>`).
 const { runPopulationBench } = await import('./population.js');
 await runPopulationBench({ base, db, kind: database.kind, dataDir: config.dataDir, login });
+// Approval engine (inbox, decide, submit) over 100,000 approvals; the data set is generated when
+// missing (bench/approvals.ts, key `approvals-<db>`).
+const { runApprovalsBench } = await import('./approvals.js');
+await runApprovalsBench({ base, db, kind: database.kind, login, approvals: 100_000 });
 await app.close();
 await database.close();
 process.exit(0);
