@@ -51,8 +51,8 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     return reply.status(204).send();
   });
 
-  // The system admin resets ordinary people's passwords; the security admin those of the separated
-  // admins (三员分立). The route admits both; the service decides per person.
+  // The system admin resets ordinary people's passwords; a separated admin's is reset offline only
+  // (三员分立). The route admits both admins so the service can say why it refuses.
   r.post('/api/v1/admin/users/:id/reset-password', { config: { permission: ['user:manage', 'user:unlock'] }, schema: { tags, params: userParams } },
     async (req) => admin.resetPassword(db(), req.actor!, req.params.id, req.ip));
 }

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { inTransaction, type Db } from '../db/index.js';
 import { uuidv7 } from '../db/ids.js';
 import type { Actor } from '../auth/actor.js';
@@ -9,6 +11,7 @@ import { getRole, SEPARATED_ADMIN_ROLES, allRoles, type DataScopeKind, type Role
 import { loadOrgTree } from './tree.js';
 import { resolveScope, scopeCovers, scopeFilter, scopeWithin, type DataScope } from './scope.js';
 import { audit } from './audit.js';
+import { recordAudit } from '../audit/service.js';
 import { isUniqueViolation } from '../db/unique.js';
 import { escapeLike } from '../db/like.js';
 
@@ -20,6 +23,8 @@ const usernameTaken = () =>
  * 三员分立 on account actions: the separated admin role (security_admin, audit_admin or
  * system_admin) the person holds through a live grant, if any.
  */
+const isSeparatedAdminRole = (code: string): boolean => (SEPARATED_ADMIN_ROLES as readonly string[]).includes(code);
+
 async function separatedAdminRoleOf(db: Db, userId: string, among: readonly string[] = SEPARATED_ADMIN_ROLES): Promise<string | null> {
   const grants = await activeGrants(db, [userId]);
   return grants.find((g) => among.includes(g.role))?.role ?? null;
@@ -191,11 +196,9 @@ export async function grantRole(db: Db, actor: Actor, userId: string, input: { r
     const tree = await loadOrgTree(tx);
     const unknown = (input.customUnitIds ?? []).filter((id) => !tree.units.has(id));
     if (unknown.length) throw unprocessable('UNKNOWN_ORG_UNIT', '所选单位不存在。', [{ path: 'customUnitIds', code: 'UNKNOWN_ORG_UNIT', message: '单位不存在' }]);
+    // Grants to one person are serialised, so two at once cannot make an admin a business user (三员分立).
+    await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
     const existing = await activeGrants(tx, [userId]);
-    if ((SEPARATED_ADMIN_ROLES as readonly string[]).includes(role.code)) {
-      const other = existing.find((g) => (SEPARATED_ADMIN_ROLES as readonly string[]).includes(g.role) && g.role !== role.code);
-      if (other) throw conflict('ADMIN_ROLES_SEPARATED', `三员分立：该用户已担任${getRole(other.role)?.name}，不能再担任${role.name}。`);
-    }
     if (existing.some((g) => g.role === role.code && g.dataScope === input.dataScope)) {
       throw conflict('ROLE_ALREADY_GRANTED', '该用户已拥有此角色和数据范围。');
     }
@@ -203,6 +206,16 @@ export async function grantRole(db: Db, actor: Actor, userId: string, input: { r
     const granted = resolveScope(tree, userId, targetPosts, [{ dataScope: input.dataScope, customUnitIds: input.customUnitIds ?? [] }]);
     const wider = beyondOwn(actor, role, granted);
     if (wider.length) throw new AppError(403, 'GRANT_EXCEEDS_OWN', `不能授予超出本人范围的角色：${wider.join('；')}。`);
+    if (isSeparatedAdminRole(role.code)) {
+      const other = existing.find((g) => isSeparatedAdminRole(g.role) && g.role !== role.code);
+      if (other) throw conflict('ADMIN_ROLES_SEPARATED', `三员分立：该用户已担任${getRole(other.role)?.name}，不能再担任${role.name}。`);
+      // An admin account is never also a business account: it would read and act on the data it administers.
+      const business = existing.find((g) => !isSeparatedAdminRole(g.role));
+      if (business) throw conflict('ADMIN_ROLES_SEPARATED', `三员分立：该用户担任业务角色「${getRole(business.role)?.name ?? business.role}」，不能再担任${role.name}。`);
+    } else {
+      const adminRole = existing.find((g) => isSeparatedAdminRole(g.role));
+      if (adminRole) throw conflict('ADMIN_ROLES_SEPARATED', `三员分立：该用户是${getRole(adminRole.role)?.name}，管理员账号不能担任业务角色「${role.name}」。`);
+    }
     const id = uuidv7();
     try {
       await tx.insertInto('role_grants').values({
@@ -260,10 +273,12 @@ export async function unlockUser(db: Db, actor: Actor, userId: string, ip: strin
 }
 
 /**
- * Resets a password to a one-time one (route: user:manage or user:unlock). 三员分立: the password
- * of a person holding a separated admin role (system, security or audit admin) is reset by the
- * security admin only; anyone else's by the system admin (user:manage). Nobody resets their own
- * here — they change it with their current password.
+ * Resets a password to a one-time one (route: user:manage). 三员分立: nobody resets the password of
+ * a person holding a separated admin role (system, security or audit admin) inside the system — one
+ * admin receiving another's one-time password could take over that account. It is done offline on
+ * the server (`npm run admin:reset-password -- USERNAME`, scripts/admin-reset-password.ts). Anyone
+ * else's password is reset by the system admin. Nobody resets their own here — they change it with
+ * their current password.
  */
 export async function resetPassword(db: Db, actor: Actor, userId: string, ip: string) {
   if (userId === actor.userId) throw forbidden('不能重置本人的密码，请通过“修改密码”修改。');
@@ -273,10 +288,9 @@ export async function resetPassword(db: Db, actor: Actor, userId: string, ip: st
     await requireUser(tx, actor, userId);
     const adminRole = await separatedAdminRoleOf(tx, userId);
     if (adminRole) {
-      if (!actor.roles.includes('security_admin')) {
-        throw forbidden(`三员分立：该用户担任${getRole(adminRole)?.name ?? adminRole}，其密码重置由安全管理员办理。`);
-      }
-    } else if (!actor.permissions.has('user:manage')) {
+      throw forbidden(`三员分立：该用户担任${getRole(adminRole)?.name ?? adminRole}，管理员账号的密码不能由其他管理员在系统内重置，请由运维人员在服务器上执行 npm run admin:reset-password -- 用户名。`);
+    }
+    if (!actor.permissions.has('user:manage')) {
       throw forbidden('普通人员的密码由系统管理员重置。');
     }
     await tx.updateTable('users').set({ password_hash: hash, must_change_password: true, password_changed_at: new Date() }).where('id', '=', userId).execute();
@@ -285,6 +299,39 @@ export async function resetPassword(db: Db, actor: Actor, userId: string, ip: st
   });
   invalidateProfiles(userId);
   return { initialPassword };
+}
+
+/**
+ * The offline reset of a separated admin's password (scripts/admin-reset-password.ts): the one-time
+ * password goes to a 0600 file in the data directory before the change is committed (never to a
+ * terminal or log); the account's sessions end, its lockout is lifted, and the reset is audited as
+ * done on the server.
+ */
+export async function resetAdminPasswordOffline(db: Db, username: string, dataDir: string): Promise<{ ok: true; file: string; roleName: string } | { ok: false; reason: string }> {
+  const user = await db.selectFrom('users').select(['id']).where('username', '=', username).executeTakeFirst();
+  if (!user) return { ok: false, reason: `没有用户名为「${username}」的账号。` };
+  const role = await separatedAdminRoleOf(db, user.id);
+  if (!role) return { ok: false, reason: `「${username}」不是系统、安全或审计管理员：普通人员的密码由系统管理员在「人员管理」中重置。` };
+  const roleName = getRole(role)?.name ?? role;
+  const password = generateOneTimePassword();
+  const hash = await hashPassword(password);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, `reset-${username}.txt`);
+  fs.writeFileSync(file, `${roleName} 用户名: ${username}  一次性密码: ${password}\n（首次登录后必须修改密码；阅后请删除本文件）\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  try {
+    await inTransaction(db, async (tx) => {
+      await tx.updateTable('users').set({ password_hash: hash, must_change_password: true, password_changed_at: new Date() }).where('id', '=', user.id).execute();
+      await tx.updateTable('sessions').set({ ended_at: new Date() }).where('user_id', '=', user.id).where('ended_at', 'is', null).execute();
+      await tx.deleteFrom('login_failures').where('username', '=', username).execute();
+      await recordAudit(tx, { actorId: null, actorName: '服务器运维（离线）', action: 'user.password_reset', entity: 'user', entityId: user.id, ip: null, summary: { offline: true, role } });
+    });
+  } catch (e) {
+    fs.rmSync(file, { force: true });
+    throw e;
+  }
+  invalidateProfiles(user.id);
+  return { ok: true, file, roleName };
 }
 
 export const rolesCatalogue = () => allRoles().map((r) => ({ code: r.code, name: r.name, permissions: r.permissions, defaultDataScope: r.defaultDataScope }));

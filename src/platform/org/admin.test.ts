@@ -1,9 +1,13 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { countRows, errorOf, testApp, type Client, type TestApp } from '../../../test/helpers/app.js';
 import { passwordProblems } from '../auth/passwords.js';
 import { activePolicy } from '../policy/service.js';
 import { officeToday } from '../time.js';
 import { invalidateProfiles, loadProfile } from './profile.js';
+import { resetAdminPasswordOffline } from './admin-service.js';
 import { DEMO_PASSWORD } from './demo/seed.js';
 
 /**
@@ -595,13 +599,13 @@ describe('三员分立 on account actions', () => {
     expect((await admin.get('/api/v1/auth/me')).statusCode).toBe(200);
   });
 
-  it('the system admin resetting the password of the audit or security admin → 403 FORBIDDEN (三员分立); the password is unchanged', async () => {
+  it('the system admin resetting the password of the audit or security admin → 403 FORBIDDEN (三员分立, done offline); the password is unchanged', async () => {
     const before = await counts();
     for (const username of ['auditor', 'secadmin']) {
       const res = await admin.post(`/api/v1/admin/users/${await userId(username)}/reset-password`);
       expect(res.statusCode, username).toBe(403);
       expect(errorOf(res).code).toBe('FORBIDDEN');
-      expect(errorOf(res).message).toMatch(/^三员分立：.*由安全管理员办理/);
+      expect(errorOf(res).message).toMatch(/^三员分立：.*不能由其他管理员在系统内重置/);
       expect(res.body).not.toContain('initialPassword');
     }
     expect(await counts()).toEqual(before);
@@ -610,27 +614,68 @@ describe('三员分立 on account actions', () => {
     expect(still.json().user.mustChangePassword).toBe(false);
   });
 
-  it('the security admin may reset the password of the audit admin and of a system admin → 200 with a one-time password; not an ordinary person\'s (403)', async () => {
-    const ordinary = await sec.post(`/api/v1/admin/users/${await userId('keyuan1')}/reset-password`);
-    expect(ordinary.statusCode).toBe(403);
-    expect(errorOf(ordinary).code).toBe('FORBIDDEN');
+  it('三员分立 matrix: no admin resets another admin\'s password or gives an admin a business role (every admin × every admin × every action); nothing changes', async () => {
+    const auditor = await t.login('auditor');
+    const actors = [['admin', admin], ['secadmin', sec], ['auditor', auditor]] as const;
+    const targets = ['admin', 'secadmin', 'auditor'];
+    const businessRoles = ['population_office', 'police_liaison', 'leader', 'staff', 'community_admin', 'discipline'];
+    const before = await counts();
+    const hashes = await t.db.selectFrom('users').select(['username', 'password_hash']).where('username', 'in', targets).orderBy('username').execute();
+    for (const [actorName, c] of actors) {
+      for (const target of targets.filter((x) => x !== actorName)) {
+        const id = await userId(target);
+        const reset = await c.post(`/api/v1/admin/users/${id}/reset-password`);
+        expect(reset.statusCode, `${actorName} resets ${target}`).toBe(403);
+        expect(reset.body).not.toContain('initialPassword');
+        for (const role of businessRoles) {
+          const res = await grant(c, id, { role, dataScope: 'all' });
+          // The security admin is refused by the rule; the others cannot assign roles at all.
+          expect(res.statusCode, `${actorName} grants ${role} to ${target}`).toBe(actorName === 'secadmin' ? 409 : 403);
+          if (actorName === 'secadmin') expect(errorOf(res).code).toBe('ADMIN_ROLES_SEPARATED');
+        }
+      }
+    }
+    const resetBySec = await sec.post(`/api/v1/admin/users/${await userId('auditor')}/reset-password`);
+    expect(errorOf(resetBySec).message).toMatch(/^三员分立：.*npm run admin:reset-password/);
+    expect(await counts()).toEqual(before);
+    expect(await t.db.selectFrom('users').select(['username', 'password_hash']).where('username', 'in', targets).orderBy('username').execute()).toEqual(hashes);
+    expect((await auditor.get('/api/v1/auth/me')).statusCode).toBe(200);
+  });
 
-    // A second system admin, so the admin client of this file keeps its session.
-    const other = await createUser('xitong-2', '系统管理员乙');
-    expect((await grant(sec, other.id, { role: 'system_admin', dataScope: 'all' })).statusCode).toBe(201);
-    for (const [username, id] of [['auditor', await userId('auditor')], ['xitong-2', other.id]] as const) {
-      const res = await sec.post(`/api/v1/admin/users/${id}/reset-password`);
-      expect(res.statusCode, username).toBe(200);
-      const { initialPassword } = res.json();
-      expect(typeof initialPassword).toBe('string');
-      expect(initialPassword.length).toBeGreaterThanOrEqual(8);
-      const fresh = await login(username, initialPassword);
+  it('三员分立: a person holding a business role cannot be made an admin (409 ADMIN_ROLES_SEPARATED), nothing written', async () => {
+    const before = await counts();
+    for (const role of ['system_admin', 'security_admin', 'audit_admin']) {
+      const res = await grant(sec, await userId('keyuan1'), { role, dataScope: 'all' });
+      expect(res.statusCode, role).toBe(409);
+      expect(errorOf(res).code).toBe('ADMIN_ROLES_SEPARATED');
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it('an admin\'s password is reset offline on the server: a one-time password in a 0600 file, sessions ended, audited as offline; ordinary people are refused', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jiedao-reset-'));
+    try {
+      const refused = await resetAdminPasswordOffline(t.db, 'keyuan1', dir);
+      expect(refused.ok).toBe(false);
+      expect((await resetAdminPasswordOffline(t.db, 'nobody-here', dir)).ok).toBe(false);
+      expect(fs.readdirSync(dir)).toEqual([]);
+      const auditor = await t.login('auditor');
+      const r = await resetAdminPasswordOffline(t.db, 'auditor', dir);
+      if (!r.ok) throw new Error(r.reason);
+      expect(fs.statSync(r.file).mode & 0o777).toBe(0o600);
+      const oneTime = /一次性密码: (\S+)/.exec(fs.readFileSync(r.file, 'utf8'))![1]!;
+      expect((await auditor.get('/api/v1/auth/me')).statusCode).toBe(401);
+      expect((await login('auditor', DEMO_PASSWORD)).statusCode).toBe(401);
+      const fresh = await login('auditor', oneTime);
       expect(fresh.statusCode).toBe(200);
       expect(fresh.json().user.mustChangePassword).toBe(true);
-      const events = await auditOf(id);
-      expect(events.at(-1)).toMatchObject({ action: 'user.password_reset', actor_id: await userId('secadmin') });
+      const resets = (await auditOf(await userId('auditor'))).filter((e) => e.action === 'user.password_reset');
+      expect(resets).toHaveLength(1);
+      expect(resets[0]).toMatchObject({ actor_id: null });
+      expect(typeof resets[0]!.summary === 'string' ? JSON.parse(resets[0]!.summary) : resets[0]!.summary).toMatchObject({ offline: true, role: 'audit_admin' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    expect((await login('auditor', DEMO_PASSWORD)).statusCode).toBe(401);
   });
 
   it('the system admin resetting an ordinary person\'s password → 200 with a one-time password', async () => {

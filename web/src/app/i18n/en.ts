@@ -234,6 +234,7 @@ const en: Record<MessageKey, string> = {
   'users.noGrants': 'No grants',
   'users.addGrant': 'Grant role',
   'users.resetPassword': 'Reset password',
+  'users.adminResetOffline': 'Separation of admin duties: an admin account\'s password is never reset by another admin; the server operator runs npm run admin:reset-password -- USERNAME.',
   'users.resetConfirm': 'Reset the password of "{name}"? The old password stops working at once; a new initial password must be changed at next login.',
   'users.unlock': 'Unlock',
   'users.unlockConfirm': 'Unlock the account of "{name}"?',

@@ -233,6 +233,7 @@ const zhCN = {
   'users.noGrants': '暂无授权',
   'users.addGrant': '新增授权',
   'users.resetPassword': '重置密码',
+  'users.adminResetOffline': '三员分立：管理员账号的密码不能由其他管理员重置，请由运维人员在服务器上执行 npm run admin:reset-password -- 用户名。',
   'users.resetConfirm': '确定为「{name}」重置密码吗？原密码将立即失效，本人须用新的初始密码登录并修改。',
   'users.unlock': '解除锁定',
   'users.unlockConfirm': '确定解除「{name}」的账户锁定吗？',

@@ -83,12 +83,12 @@ function UserDetail({ user }: { user: AdminUserDetail }) {
     onError: (e) => showError(e),
   });
 
-  // 三员分立: the accounts of the separated admins are reset by the security admin, others by the
-  // system admin; nobody resets their own here (the server enforces the same rule).
+  // 三员分立: the separated admins' passwords are reset offline on the server, never by another
+  // admin here; others' by the system admin; nobody resets their own (the server enforces the same).
   const { user: me } = useAuth();
   const SEPARATED = ['system_admin', 'security_admin', 'audit_admin'];
   const targetIsAdmin = user.roles.some((r) => SEPARATED.includes(r));
-  const canReset = user.id !== me?.id && (targetIsAdmin ? (me?.roles.includes('security_admin') ?? false) : can('user:manage'));
+  const canReset = user.id !== me?.id && !targetIsAdmin && can('user:manage');
   const canUnlock = can('user:unlock') && user.locked;
 
   return (
@@ -109,6 +109,11 @@ function UserDetail({ user }: { user: AdminUserDetail }) {
             </Space>
           </Descriptions.Item>
         </Descriptions>
+        {targetIsAdmin && user.id !== me?.id && (
+          <Typography.Paragraph type="secondary" style={{ marginTop: 8, marginBottom: 0 }} data-testid="user-admin-reset-offline">
+            {t('users.adminResetOffline')}
+          </Typography.Paragraph>
+        )}
         {(canReset || canUnlock) && (
           <Space wrap style={{ marginTop: 8 }}>
             {canReset && (
