@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRows, errorOf, testApp, type TestApp } from '../../../test/helpers/app.js';
+import { activePolicy } from '../policy/service.js';
+import { resetIpRateLimits } from './service.js';
 
 let t: TestApp;
 beforeAll(async () => { t = await testApp(); });
@@ -30,6 +32,29 @@ describe('auth', () => {
     expect(b.statusCode).toBe(401);
     expect(errorOf(a)).toEqual(errorOf(b));
     expect(errorOf(a).code).toBe('INVALID_CREDENTIALS');
+  });
+
+  it('the per-IP rate limit (pack: loginRateLimitPerMinute) answers 429 and a refused attempt never counts towards the lockout', async () => {
+    const { pack } = await activePolicy(t.db);
+    const limit = pack.security.loginRateLimitPerMinute;
+    const from = (username: string, password: string, ip: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password }, remoteAddress: ip });
+    resetIpRateLimits();
+    // The attacker's address uses up its budget on unknown names, then keeps guessing a clerk's password.
+    for (let i = 0; i < limit; i++) expect((await from(`nobody-${i}`, 'Wrong#Pass1', '10.9.9.9')).statusCode).toBe(401);
+    for (let i = 0; i < pack.security.lockout.maxFailures + 3; i++) {
+      const res = await from('chuangkou1', `bad-${i}`, '10.9.9.9');
+      expect(res.statusCode, `attempt ${i}`).toBe(429);
+      expect(errorOf(res).code).toBe('RATE_LIMITED');
+    }
+    const failures = await t.db.selectFrom('login_failures').select('failures').where('username', '=', 'chuangkou1').executeTakeFirst();
+    expect(failures?.failures ?? 0).toBe(0);
+    // The clerk, from her own desk, is not locked out.
+    expect((await from('chuangkou1', 'Jiedao@2026', '10.1.1.1')).statusCode).toBe(200);
+    // The lockout is still checked first: a locked account answers 423 even to a rate-limited address.
+    for (let i = 1; i <= pack.security.lockout.maxFailures; i++) expect((await from('wangge-xmq-1', `bad-${i}`, '10.2.2.2')).statusCode).toBe(401);
+    expect((await from('wangge-xmq-1', 'Jiedao@2026', '10.9.9.9')).statusCode).toBe(423);
+    resetIpRateLimits();
   });
 
   it('lockout: the 5th failure within the window is still 401, the 6th attempt is 423 even with the right password', async () => {

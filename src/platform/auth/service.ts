@@ -43,13 +43,16 @@ type SecurityRules = Awaited<ReturnType<typeof activePolicy>>['pack']['security'
  * Counts a login attempt before the password is checked, under a row lock, so parallel guesses
  * cannot outrun the lockout (API.md "Lockout": the 5th failure within the window is still 401,
  * every attempt after it is 423 for the lock period). A correct password then clears the count.
+ * The per-IP rate limit is checked after the lockout rules and before counting: an attempt it
+ * refuses (429) never reaches the password check, so it never counts towards locking the account.
  */
-async function countAttempt(db: Db, username: string, sec: SecurityRules, now: Date): Promise<{ locked: boolean; attempt: number }> {
+async function countAttempt(db: Db, username: string, sec: SecurityRules, now: Date, rateLimited: () => boolean): Promise<{ locked: boolean; rateLimited: boolean; attempt: number }> {
   return inTransaction(db, async (tx) => {
     await tx.insertInto('login_failures').values({ username, failures: 0, window_started_at: now, locked_until: null })
       .onConflict((oc) => oc.column('username').doNothing()).execute();
     const cur = await tx.selectFrom('login_failures').selectAll().where('username', '=', username).forUpdate().executeTakeFirstOrThrow();
-    if (cur.locked_until && cur.locked_until > now) return { locked: true, attempt: cur.failures };
+    if (cur.locked_until && cur.locked_until > now) return { locked: true, rateLimited: false, attempt: cur.failures };
+    if (rateLimited()) return { locked: false, rateLimited: true, attempt: cur.failures };
     const windowMs = sec.lockout.windowMinutes * 60_000;
     const fresh = now.getTime() - cur.window_started_at.getTime() > windowMs || cur.locked_until !== null;
     const attempt = (fresh ? 0 : cur.failures) + 1;
@@ -57,7 +60,7 @@ async function countAttempt(db: Db, username: string, sec: SecurityRules, now: D
     await tx.updateTable('login_failures')
       .set({ failures: attempt, window_started_at: fresh ? now : cur.window_started_at, locked_until: lockedUntil })
       .where('username', '=', username).execute();
-    return { locked: false, attempt };
+    return { locked: false, rateLimited: false, attempt };
   });
 }
 
@@ -71,14 +74,12 @@ export async function login(
   const now = ctx.now ?? new Date();
   const username = input.username.trim();
 
-  const { locked, attempt } = await countAttempt(db, username, sec, now);
+  const { locked, rateLimited, attempt } = await countAttempt(db, username, sec, now, () => ipRateExceeded(ctx.ip, sec.loginRateLimitPerMinute, now.getTime()));
   if (locked) {
     await recordAudit(db, { actorId: null, actorName: username, action: 'auth.login_locked', entity: 'user', ip: ctx.ip, summary: { username } });
     throw new AppError(423, 'ACCOUNT_LOCKED', `账户已锁定，请 ${sec.lockout.lockMinutes} 分钟后再试，或联系安全管理员解锁。`);
   }
-  if (ipRateExceeded(ctx.ip, sec.loginRateLimitPerMinute, now.getTime())) {
-    throw new AppError(429, 'RATE_LIMITED', '尝试次数过多，请稍后再试。');
-  }
+  if (rateLimited) throw new AppError(429, 'RATE_LIMITED', '尝试次数过多，请稍后再试。');
 
   const user = await db.selectFrom('users').select(['id', 'password_hash', 'status']).where('username', '=', username).executeTakeFirst();
   // Unknown users cost the same argon2 verification, so timing never tells whether an account exists.
