@@ -283,6 +283,33 @@ describe('hash chain', () => {
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
   });
 
+  it('every column of an event is covered by its hash: changing any one of them (e.g. person.reveal → person.read) breaks the chain there', async () => {
+    // The columns are read from the table itself, so a column added later without being hashed fails here.
+    const columns = (await sql<{ column_name: string }>`select column_name from information_schema.columns
+      where table_name = 'audit_events' and table_schema = current_schema() order by ordinal_position`.execute(t.db)).rows.map((r) => r.column_name);
+    const chainColumns = ['seq', 'chain_pos', 'hash'];
+    const changes: Record<string, (col: string) => ReturnType<typeof sql>> = {
+      at: () => sql`at + interval '1 millisecond'`,
+      actor_id: () => sql`${adminId}::uuid`,
+      actor_name: () => sql`coalesce(actor_name, '') || '改'`,
+      action: () => sql`'person.read'`,
+      entity: () => sql`entity || '_x'`,
+      entity_id: () => sql`coalesce(entity_id, '') || 'x'`,
+      ip: () => sql`coalesce(ip, '') || '9'`,
+      summary: () => sql`${'{"forged":true}'}`,
+    };
+    expect(columns.filter((c) => !chainColumns.includes(c)).sort()).toEqual(Object.keys(changes).sort());
+    const rows = await events();
+    const victim = rows.find((r) => r.actor_id !== null && r.actor_id !== adminId && r.entity_id !== null)!;
+    for (const [col, value] of Object.entries(changes)) {
+      const original = (await sql<Record<string, unknown>>`select ${sql.ref(col)} as v from audit_events where seq = ${victim.seq}`.execute(t.db)).rows[0]!.v;
+      await tamper(sql`update audit_events set ${sql.ref(col)} = ${value(col)} where seq = ${victim.seq}`);
+      expect(await verifyAuditChain(t.db), col).toMatchObject({ ok: false, firstBrokenSeq: String(victim.seq) });
+      await tamper(sql`update audit_events set ${sql.ref(col)} = ${original} where seq = ${victim.seq}`);
+      expect((await verifyAuditChain(t.db)).ok, `${col} restored`).toBe(true);
+    }
+  });
+
   it('other tampering is detected too: a changed timestamp, actor, or a deleted row', async () => {
     const rows = await events();
     const a = rows[3]!;
