@@ -85,7 +85,7 @@ export async function correctPerson(db: Db, actor: Actor, personId: string, raw:
       let houseChanged = false;
       if (input.houseId !== undefined && input.houseId !== person.house_id) {
         if (person.status !== 'active') throw conflict('NOT_ACTIVE', '此人当前没有有效的居住登记，不能更正居住房屋。');
-        await requireHouseInGrid(tx, input.houseId ?? undefined, person.grid_id);
+        await requireHouseInGrid(tx, actor.scope, input.houseId ?? undefined, person.grid_id);
         set.house_id = input.houseId;
         changes.houseId = { from: person.house_id, to: input.houseId };
         houseChanged = true;

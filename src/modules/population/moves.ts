@@ -34,13 +34,15 @@ export async function requestMove(db: Db, actor: Actor, input: { idType?: IdType
   try {
     return await inTransaction(db, async (t) => {
       const tx = popTx(t);
-      await requireHouseInGrid(tx, input.houseId, input.toGridId);
+      await requireHouseInGrid(tx, actor.scope, input.houseId, input.toGridId);
       const person = doc.normalized ? await tx.selectFrom('persons').selectAll().where('id_hmac', '=', idIndex(doc.normalized)).forUpdate().executeTakeFirst() : undefined;
       if (!person) throw unprocessable('NOT_REGISTERED', '未找到此人的登记，请直接办理来本地登记。', [{ path: 'idNumber', code: 'NOT_REGISTERED', message: '无登记记录' }]);
       if (person.status !== 'active') throw conflict('NOT_ACTIVE', '此人当前没有有效的居住登记，请直接办理来本地登记。');
       if (person.grid_id === input.toGridId) throw conflict('ALREADY_IN_GRID', '此人已在本网格登记居住。');
       const residence = await tx.selectFrom('residences').select(['from_date']).where('person_id', '=', person.id).where('to_date', 'is', null).executeTakeFirstOrThrow();
-      if (input.arrivedOn <= residence.from_date) throw dateConflict('MOVE_BEFORE_ARRIVAL', '迁入日期应晚于此人在原网格的来本地日期。', 'arrivedOn');
+      // Checked here only for a requester who may see the person: otherwise repeated requests would
+      // binary-search another grid's person's arrival date. The decision checks it for everyone.
+      if (scopeCovers(actor.scope, person.grid_id) && input.arrivedOn <= residence.from_date) throw dateConflict('MOVE_BEFORE_ARRIVAL', '迁入日期应晚于此人在原网格的来本地日期。', 'arrivedOn');
       const id = uuidv7();
       const cross = communityOf(tree, person.grid_id) !== communityOf(tree, input.toGridId);
       await tx.insertInto('moves').values({

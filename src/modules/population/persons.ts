@@ -6,7 +6,7 @@ import { recordAudit } from '../../platform/audit/service.js';
 import { conflict, forbidden, unprocessable } from '../../platform/http/errors.js';
 import { isUniqueViolation } from '../../platform/db/unique.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
-import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
+import { scopeCovers, scopeFilter, type DataScope } from '../../platform/org/scope.js';
 import { maskName } from '../../platform/crypto/personal.js';
 import { ETHNICITIES, EDUCATION, originName } from './dictionaries.js';
 import { checkDocument, idIndex, nameInitials, normalizePhone, reveal, sealedDocument, sealedPhone, type IdType } from './identity.js';
@@ -104,10 +104,14 @@ export function isLate(collectedAt: Date, reportedAt: Date, deadlineHours: numbe
   return reportedAt.getTime() - collectedAt.getTime() > deadlineHours * 3_600_000;
 }
 
-export async function requireHouseInGrid(tx: PopTx, houseId: string | undefined, gridId: string, path = 'houseId'): Promise<void> {
+/**
+ * The house must be an active house of the grid. A house in a grid outside the caller's scope is
+ * answered exactly like an unknown one, so a probe with house ids never learns that one exists.
+ */
+export async function requireHouseInGrid(tx: PopTx, scope: DataScope, houseId: string | undefined, gridId: string, path = 'houseId'): Promise<void> {
   if (!houseId) return;
   const house = await tx.selectFrom('houses').select(['grid_id', 'status']).where('id', '=', houseId).executeTakeFirst();
-  if (!house || house.status !== 'active') {
+  if (!house || house.status !== 'active' || !scopeCovers(scope, house.grid_id)) {
     throw unprocessable('UNKNOWN_HOUSE', '房屋不存在或已注销。', [{ path, code: 'UNKNOWN_HOUSE', message: '未知的房屋' }]);
   }
   if (house.grid_id !== gridId) {
@@ -179,7 +183,7 @@ export async function registerPerson(db: Db, actor: Actor, input: RegisterInput,
 
   const run = () => inTransaction(db, async (t) => {
     const tx = popTx(t);
-    await requireHouseInGrid(tx, input.houseId, input.gridId);
+    await requireHouseInGrid(tx, actor.scope, input.houseId, input.gridId);
     await requireEmployer(tx, input.employerId);
     const existing = doc.normalized
       ? await tx.selectFrom('persons').selectAll().where('id_hmac', '=', idIndex(doc.normalized)).forUpdate().executeTakeFirst()

@@ -170,6 +170,11 @@ describe('houses', () => {
     const wrong = await register(zhan, { houseId: house.json().id, gridId: shGrid1 });
     expect(wrong.statusCode).toBe(422);
     expect(errorOf(wrong).code).toBe('HOUSE_NOT_IN_GRID');
+    // To a grid worker of another grid the same house looks exactly like one that does not exist.
+    const probe = await register(wg, { houseId: house.json().id, gridId: shGrid1 });
+    const random = await register(wg, { houseId: '00000000-0000-4000-8000-0000000000ab', gridId: shGrid1 });
+    expect(errorOf(probe).code).toBe('UNKNOWN_HOUSE');
+    expect([probe.statusCode, probe.json()]).toEqual([random.statusCode, random.json()]);
     const unknown = '00000000-0000-4000-8000-000000000001';
     expect(errorOf(await register(liuguan, { gridId: unknown })).code).toBe('UNKNOWN_GRID');
     expect(errorOf(await register(wg, { gridId: unknown })).code).toBe('FORBIDDEN');
@@ -332,6 +337,25 @@ describe('moves', () => {
     const street = await liuguan.post(`/api/v1/population/moves/${req.json().id}/confirm`, {});
     expect(street.statusCode, street.body).toBe(200);
     expect(street.json().status).toBe('confirmed');
+  });
+
+  it('a grid worker cannot learn another grid\'s person\'s arrival date by probing move dates: no MOVE_BEFORE_ARRIVAL for them; the decision still checks it', async () => {
+    const idNumber = nextResidentId();
+    await register(wgXmq, { idNumber, gridId: xmqGrid1, arrivedOn: daysAgo(20) });
+    // Before, on and after the arrival date: the same answer for all three.
+    const answers = [];
+    for (const n of [30, 20, 10]) {
+      const res = await wg.post('/api/v1/population/moves', { idNumber, toGridId: shGrid1, arrivedOn: daysAgo(n) });
+      answers.push(res.statusCode);
+      if (res.statusCode === 201) {
+        // 流管办 sees both grids: a date on or before the arrival is refused at the decision.
+        const decided = await liuguan.post(`/api/v1/population/moves/${res.json().id}/confirm`, {});
+        if (n >= 20) expect(errorOf(decided).code).toBe('MOVE_BEFORE_ARRIVAL');
+        else expect(decided.statusCode, decided.body).toBe(200);
+        if (n >= 20) expect((await liuguan.post(`/api/v1/population/moves/${res.json().id}/reject`, { reason: '迁入日期有误' })).statusCode).toBe(200);
+      }
+    }
+    expect(answers).toEqual([201, 201, 201]);
   });
 });
 
@@ -556,7 +580,11 @@ describe('person correction', () => {
     expect((await correct(wgXmq, p.id, { reason: '核对', occupation: '保安' })).statusCode).toBe(404);
     expect((await correct(police, p.id, { reason: '核对', occupation: '保安' })).statusCode).toBe(403);
     const otherHouse = (await wgXmq.post('/api/v1/population/houses', { gridId: xmqGrid1, address: '洗面桥街 8 号', ownerName: '宇文涛', rental: true })).json();
-    expect(errorOf(await correct(wg, p.id, { reason: '房屋选错', houseId: otherHouse.id })).code).toBe('HOUSE_NOT_IN_GRID');
+    // A house of a grid outside the corrector's scope is answered exactly like an unknown house (existence never leaks).
+    const outside = await correct(wg, p.id, { reason: '房屋选错', houseId: otherHouse.id });
+    const unknown = await correct(wg, p.id, { reason: '房屋选错', houseId: '00000000-0000-4000-8000-0000000000aa' });
+    expect(errorOf(outside).code).toBe('UNKNOWN_HOUSE');
+    expect([outside.statusCode, outside.json()]).toEqual([unknown.statusCode, unknown.json()]);
     const house = (await wg.post('/api/v1/population/houses', { gridId: shGrid1, address: '蜀汉路 66 号 2 单元 301', ownerName: '尉迟明', rental: true })).json();
     const res = await correct(wg, p.id, { reason: '房屋选错', houseId: house.id });
     expect(res.statusCode, res.body).toBe(200);
