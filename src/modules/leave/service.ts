@@ -192,7 +192,8 @@ export async function onLeaveFinished(tx: Tx, a: FinishedApproval): Promise<void
 }
 
 /**
- * 销假: the person (or their section head) closes an approved leave on return. Returning early
+ * 销假: the person closes an approved leave on return (or the office, leave:manage, for them — the
+ * section head sees unclosed leave of the section and reminds; the record says who closed). Returning early
  * shortens it to the actual last day and gives back the days not taken. Late closing (after the
  * pack's window) is allowed and marked.
  */

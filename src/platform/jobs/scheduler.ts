@@ -28,7 +28,9 @@ const OFFICE_OFFSET_MS = 8 * 3_600_000;
 
 export function registerSchedule(s: Schedule): void {
   if (schedules.has(s.name) && schedules.get(s.name) !== s) throw new Error(`schedule ${s.name} already registered`);
-  if ('everyMinutes' in s.spec && !(s.spec.everyMinutes >= 1 && s.spec.everyMinutes <= 1440)) throw new Error(`schedule ${s.name}: everyMinutes out of range`);
+  const spec = s.spec as Record<string, unknown> | null;
+  if (!spec || typeof spec !== 'object' || ('everyMinutes' in spec) === ('dailyAt' in spec)) throw new Error(`schedule ${s.name}: spec needs exactly one of everyMinutes, dailyAt`);
+  if ('everyMinutes' in s.spec && !(Number.isInteger(s.spec.everyMinutes) && s.spec.everyMinutes >= 1 && s.spec.everyMinutes <= 1440)) throw new Error(`schedule ${s.name}: everyMinutes must be a whole number from 1 to 1440`);
   if ('dailyAt' in s.spec && !/^([01]\d|2[0-3]):[0-5]\d$/.test(s.spec.dailyAt)) throw new Error(`schedule ${s.name}: dailyAt must be HH:MM`);
   schedules.set(s.name, s);
 }
