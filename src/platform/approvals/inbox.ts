@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/index.js';
 import { notFound } from '../http/errors.js';
-import { officeToday } from '../time.js';
+import { officeDayEnd, officeDayStart, officeToday } from '../time.js';
 import { approvalKind, approvalKinds } from './kinds.js';
 import { canView } from './engine.js';
 
@@ -21,8 +21,9 @@ export async function inbox(db: Db, userId: string, q: InboxQuery) {
   const dateFilter = (col: string, kindCol = 'a.kind') => sql.join([
     sql`true`,
     ...(q.kind ? [sql`${sql.ref(kindCol)} = ${q.kind}`] : []),
-    ...(q.from ? [sql`${sql.ref(col)} >= ${q.from}::date`] : []),
-    ...(q.to ? [sql`${sql.ref(col)} < (${q.to}::date + 1)`] : []),
+    // Office days (Asia/Shanghai), not the database session's: 07:00 office time is that day's morning.
+    ...(q.from ? [sql`${sql.ref(col)} >= ${officeDayStart(q.from)}`] : []),
+    ...(q.to ? [sql`${sql.ref(col)} < ${officeDayEnd(q.to)}`] : []),
   ], sql` and `);
   let rows: Record<string, unknown>[]; let total: number;
   if (q.box === 'todo' || q.box === 'done') {

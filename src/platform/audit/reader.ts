@@ -1,4 +1,5 @@
 import type { Db } from '../db/index.js';
+import { officeDayEnd, officeDayStart } from '../time.js';
 
 /** Audit events for the audit admin, newest first; dates are calendar days in Asia/Shanghai. */
 export async function listAuditEvents(db: Db, q: {
@@ -9,8 +10,8 @@ export async function listAuditEvents(db: Db, q: {
   if (q.entity) base = base.where('entity', '=', q.entity);
   if (q.entityId) base = base.where('entity_id', '=', q.entityId);
   if (q.action) base = base.where('action', '=', q.action);
-  if (q.from) base = base.where('at', '>=', new Date(`${q.from}T00:00:00+08:00`));
-  if (q.to) base = base.where('at', '<', new Date(new Date(`${q.to}T00:00:00+08:00`).getTime() + 86_400_000));
+  if (q.from) base = base.where('at', '>=', officeDayStart(q.from));
+  if (q.to) base = base.where('at', '<', officeDayEnd(q.to));
   const [rows, total] = await Promise.all([
     base.select(['seq', 'at', 'actor_id', 'actor_name', 'action', 'entity', 'entity_id', 'ip', 'summary', 'hash', 'chain_pos'])
       .orderBy('seq', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
