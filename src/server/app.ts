@@ -10,6 +10,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import type { Database } from '../platform/db/index.js';
+import { requestDb, runInRequestScope } from '../platform/db/request-scope.js';
 import { registerErrorHandling, registerNotFound } from './plugins/errors.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerIdempotency } from './plugins/idempotency.js';
@@ -30,8 +31,13 @@ export async function buildApp(config: Config, database: Database, opts: { ready
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
-  const ctx: AppContext = { config, database, ready: opts.ready ?? true };
+  // Request code reads the database through ctx.database.db: inside an idempotent POST that is the
+  // request's transaction (db/request-scope.ts), elsewhere the database itself.
+  const requestDatabase: Database = { kind: database.kind, close: () => database.close(), get db() { return requestDb(database.db); } };
+  const ctx: AppContext = { config, database: requestDatabase, ready: opts.ready ?? true };
   app.decorate('ctx', ctx);
+  // First of all hooks: the rest of each request's handling runs in its own request scope.
+  app.addHook('onRequest', (_req, _reply, done) => runInRequestScope(done));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

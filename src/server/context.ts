@@ -16,7 +16,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     actor: Actor | null;
-    idempotency: { actorKey: string; key: string } | null;
+    idempotency: { actorKey: string; key: string; bodyHash: string } | null;
   }
   interface FastifyContextConfig {
     /** No login needed (login, token, health, public portal). */

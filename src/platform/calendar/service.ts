@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../db/unique.js';
 import type { Actor } from '../auth/actor.js';
 import { recordAudit } from '../audit/service.js';
 import { conflict, notFound, unprocessable } from '../http/errors.js';
+import { nowAndAfterCommit } from '../db/request-scope.js';
 
 /**
  * Official working days (工作日): the State Council holiday schedule with make-up workdays (调休)
@@ -25,7 +26,7 @@ export interface DayInfo { date: string; workday: boolean; kind: DayKind; name?:
 interface Overrides { byDate: Map<string, { id: string; kind: 'holiday' | 'makeup_workday'; note: string }>; published: Set<number>; version: string }
 let cache: { db: Db; at: number; value: Overrides } | null = null;
 const MAX_AGE_MS = 2000;
-export const invalidateCalendar = () => { cache = null; };
+export const invalidateCalendar = () => { nowAndAfterCommit(() => { cache = null; }); };
 
 async function overrides(db: Db): Promise<Overrides> {
   if (cache && cache.db === db && Date.now() - cache.at < MAX_AGE_MS) return cache.value;

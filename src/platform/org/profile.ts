@@ -5,6 +5,7 @@ import type { ActorGrant, ActorPost } from '../auth/actor.js';
 import { getRole, type DataScopeKind } from './roles.js';
 import { loadOrgTree } from './tree.js';
 import { resolveScope, type DataScope } from './scope.js';
+import { nowAndAfterCommit } from '../db/request-scope.js';
 
 /** A person's active posts, grants, permissions and data scope: what an Actor is built from. */
 export interface Profile {
@@ -64,8 +65,10 @@ const cache = new Map<string, { at: number; profile: Profile }>();
 const MAX_AGE_MS = 3000;
 
 export function invalidateProfiles(userId?: string): void {
-  if (userId) cache.delete(userId);
-  else cache.clear();
+  nowAndAfterCommit(() => {
+    if (userId) cache.delete(userId);
+    else cache.clear();
+  });
 }
 
 export async function loadProfile(db: Db, userId: string): Promise<Profile | null> {

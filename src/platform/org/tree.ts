@@ -1,5 +1,6 @@
 import type { Db } from '../db/index.js';
 import type { OrgUnitRow } from '../db/schema.js';
+import { nowAndAfterCommit } from '../db/request-scope.js';
 
 /**
  * The org tree held in memory: a street has hundreds of units, a city tens of thousands —
@@ -16,7 +17,7 @@ let cached: { db: Db; tree: OrgTree; loadedAt: number } | null = null;
 const MAX_AGE_MS = 5000;
 
 export function invalidateOrgTree(): void {
-  cached = null;
+  nowAndAfterCommit(() => { cached = null; });
 }
 
 export function buildTree(rows: OrgUnitRow[]): OrgTree {

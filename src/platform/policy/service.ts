@@ -8,6 +8,7 @@ import { policyPackSchema, type PolicyPack } from './schema.js';
 import { diffDocuments, type DiffEntry } from './diff.js';
 import { officeToday } from '../time.js';
 import type { Actor } from '../auth/actor.js';
+import { nowAndAfterCommit } from '../db/request-scope.js';
 
 /**
  * Policy packs (制度参数包): versioned documents holding every number the services apply.
@@ -24,7 +25,7 @@ let cache: { db: Db; value: ActivePolicy; at: number } | null = null;
 const MAX_AGE_MS = 2000;
 
 export function invalidatePolicyCache(): void {
-  cache = null;
+  nowAndAfterCommit(() => { cache = null; });
 }
 
 export function validatePack(document: unknown): { ok: true; pack: PolicyPack } | { ok: false; details: ErrorDetail[] } {
