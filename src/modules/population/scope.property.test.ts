@@ -9,6 +9,7 @@ import type { Actor } from '../../platform/auth/actor.js';
 import type { DataScopeKind } from '../../platform/org/roles.js';
 import { AppError } from '../../platform/http/errors.js';
 import { getPerson, listPersons, registerPerson } from './persons.js';
+import { pop } from './schema.js';
 
 /**
  * Jurisdiction as a property (PRODUCT.md "Jurisdiction is the security boundary"): over generated
@@ -97,5 +98,37 @@ describe('data scope over the registry', () => {
         expect(code).toBe(allowed ? 200 : 403);
       }
     }), { seed: SEED, numRuns: 40 });
+  });
+});
+
+describe('mixed grants: each permission acts in the scope of the grants that give it (HTTP)', () => {
+  it('a grid worker who also holds a wider read-only grant reads in the wider scope but registers only in their own grid', async () => {
+    const { hashPassword } = await import('../../platform/auth/passwords.js');
+    const hash = await hashPassword('Mixed#Grant2026');
+    const home = grids[0]!;
+    const readerArb = fc.record({
+      scope: fc.constantFrom<DataScopeKind>('all', 'custom', 'unit_and_below'),
+      custom: fc.subarray(grids, { minLength: 1, maxLength: 6 }),
+      target: fc.constantFrom(...grids),
+    });
+    let n = 0;
+    await fc.assert(fc.asyncProperty(readerArb, async (s) => {
+      const id = uuidv7();
+      const username = `mixed-${n++}`;
+      await t.db.insertInto('users').values({ id, username, name: '混合授权', password_hash: hash, must_change_password: false, status: 'active', password_changed_at: null }).execute();
+      await t.db.insertInto('staff_posts').values({ id: uuidv7(), user_id: id, org_unit_id: home, post: 'grid_worker', is_primary: true, valid_from: '2020-01-01', valid_to: null, created_by: null }).execute();
+      await t.db.insertInto('role_grants').values({ id: uuidv7(), user_id: id, role: 'grid_worker', data_scope: 'unit', custom_unit_ids: [], granted_by: null }).execute();
+      await t.db.insertInto('role_grants').values({ id: uuidv7(), user_id: id, role: 'police_liaison', data_scope: s.scope, custom_unit_ids: s.scope === 'custom' ? s.custom : [], granted_by: null }).execute();
+      invalidateProfiles(id);
+      const c = await t.login(username, 'Mixed#Grant2026');
+      // Reading (person:read comes from both grants): the union of both scopes.
+      const readable = (g: string) => g === home || covers(home, s.scope, s.custom, g);
+      const listed = (await c.get(`/api/v1/population/persons?name=${encodeURIComponent(MARK)}&pageSize=200`)).json();
+      const placedHere = await pop(t.db).selectFrom('persons').select(['id', 'grid_id']).where('name', 'like', `${MARK}%`).execute();
+      expect((listed.items as { id: string }[]).map((p) => p.id).sort()).toEqual(placedHere.filter((p) => readable(p.grid_id)).map((p) => p.id).sort());
+      // Writing (person:write comes from the grid-worker grant alone): the home grid only.
+      const res = await c.post('/api/v1/population/persons', { idType: 'none', name: '混合授权登记', gridId: s.target, arrivedOn: '2026-01-05' });
+      expect(res.statusCode, res.body).toBe(s.target === home ? 201 : 403);
+    }), { seed: SEED, numRuns: 12 });
   });
 });

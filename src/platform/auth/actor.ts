@@ -25,7 +25,13 @@ export interface Actor {
   permissions: ReadonlySet<string>;
   posts: ActorPost[];
   grants: ActorGrant[];
+  /**
+   * The data scope this request acts in. On a route that names its permission (config.permission),
+   * the scope of the grants giving that permission (plugins/auth.ts); elsewhere every grant's.
+   */
   scope: DataScope;
+  /** Each permission's own scope (org/profile.ts). */
+  scopeByPermission: ReadonlyMap<string, DataScope>;
   session: { id: string; kind: 'cookie' | 'bearer'; csrfToken: string };
 }
 

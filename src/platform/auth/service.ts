@@ -132,7 +132,7 @@ export async function resolveSession(db: Db, token: string, kind: 'cookie' | 'be
   if (!profile || profile.status !== 'active') return null;
   return {
     userId: profile.userId, username: profile.username, name: profile.name, mustChangePassword: profile.mustChangePassword,
-    roles: profile.roles, permissions: profile.permissions, posts: profile.posts, grants: profile.grants, scope: profile.scope,
+    roles: profile.roles, permissions: profile.permissions, posts: profile.posts, grants: profile.grants, scope: profile.scope, scopeByPermission: profile.scopeByPermission,
     session: { id, kind: s.kind as 'cookie' | 'bearer', csrfToken: s.csrf_token },
   };
 }

@@ -18,7 +18,14 @@ export interface Profile {
   grants: ActorGrant[];
   roles: string[];
   permissions: Set<string>;
+  /** The union of every grant's scope (what the person may see of the org at all). */
   scope: DataScope;
+  /**
+   * Each permission's own scope: the union of the scopes of the grants whose role gives it. A
+   * grid-worker grant plus a street-wide read-only grant gives street-wide reading and grid-wide
+   * writing, never street-wide writing.
+   */
+  scopeByPermission: Map<string, DataScope>;
 }
 
 /**
@@ -79,10 +86,15 @@ export async function loadProfile(db: Db, userId: string): Promise<Profile | nul
   if (!user) return null;
   const [posts, grants, tree] = await Promise.all([activePosts(db, [userId]), activeGrants(db, [userId]), loadOrgTree(db)]);
   const scope = resolveScope(tree, userId, posts, grants.map((g) => ({ dataScope: g.dataScope as DataScopeKind, customUnitIds: g.customUnitIds })));
+  const scopeByPermission = new Map<string, DataScope>();
+  for (const permission of permissionsOf(grants)) {
+    const giving = grants.filter((g) => getRole(g.role)?.permissions.includes(permission));
+    scopeByPermission.set(permission, resolveScope(tree, userId, posts, giving.map((g) => ({ dataScope: g.dataScope as DataScopeKind, customUnitIds: g.customUnitIds }))));
+  }
   const profile: Profile = {
     userId, username: user.username, name: user.name, status: user.status, mustChangePassword: user.must_change_password,
     posts: posts.map(({ userId: _u, ...p }) => p), grants: grants.map(({ userId: _u, ...g }) => g),
-    roles: [...new Set(grants.map((g) => g.role))], permissions: permissionsOf(grants), scope,
+    roles: [...new Set(grants.map((g) => g.role))], permissions: permissionsOf(grants), scope, scopeByPermission,
   };
   cache.set(userId, { at: Date.now(), profile });
   return profile;

@@ -44,6 +44,15 @@ export function resolveScope(tree: OrgTree, userId: string, posts: ScopePost[], 
   return { all, unitIds: all ? new Set(tree.units.keys()) : units, selfUserId: self ? userId : null };
 }
 
+/** The union of several scopes (a route open to any of several permissions). */
+export function unionScopes(scopes: DataScope[]): DataScope {
+  const all = scopes.find((s) => s.all);
+  if (all) return all;
+  const unitIds = new Set<string>();
+  for (const s of scopes) for (const id of s.unitIds) unitIds.add(id);
+  return { all: false, unitIds, selfUserId: scopes.find((s) => s.selfUserId)?.selfUserId ?? null };
+}
+
 /** Does the scope cover this unit? */
 export function scopeCovers(scope: DataScope, unitId: string): boolean {
   return scope.all || scope.unitIds.has(unitId);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { resolveSession } from '../../platform/auth/service.js';
 import { AppError, forbidden, unauthenticated } from '../../platform/http/errors.js';
 import { SESSION_COOKIE } from '../../platform/auth/actor.js';
+import { unionScopes } from '../../platform/org/scope.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** What a person who must change their password may still do. */
@@ -42,5 +43,7 @@ export function registerAuth(app: FastifyInstance): void {
     }
     const required = typeof cfg.permission === 'string' ? [cfg.permission] : cfg.permission;
     if (required && !required.some((p) => actor.permissions.has(p))) throw forbidden();
+    // The route acts in the scope of the grants that give its permission, not of all grants.
+    if (required) req.actor = { ...actor, scope: unionScopes(required.map((p) => actor.scopeByPermission.get(p)).filter((x) => x !== undefined)) };
   });
 }
