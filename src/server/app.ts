@@ -6,6 +6,7 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
+import compress from '@fastify/compress';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
@@ -53,6 +54,18 @@ export async function buildApp(config: Config, database: Database, opts: { ready
       throw new AppError(503, 'SERVICE_STARTING', '系统正在启动，请稍后再试。');
     }
   });
+  // Compression of the answers the server builds (JSON above 1 KB, the API reference's pages). Registered
+  // before any route: it hooks each route as it is added, and runs after every other onSend hook, so the
+  // idempotency store keeps the plain JSON. Files, spreadsheets and images go out as they are (already
+  // compressed formats, byte ranges, exact Content-Length); the web app's files are compressed at build
+  // time (web/vite.config.ts) and sent as such by @fastify/static below. Request bodies are not decoded.
+  await app.register(compress, {
+    globalCompression: true,
+    globalDecompression: false,
+    encodings: ['br', 'gzip'],
+    threshold: 1024,
+    customTypes: COMPRESSIBLE_TYPES,
+  });
   await app.register(cookie);
   // Uploads (`req.file()`): one file per request; beyond the limit → 422 FILE_TOO_LARGE (plugins/errors.ts).
   // The small margin lets storeFile's own size check name the exact limit for files just over it.
@@ -83,7 +96,10 @@ export async function buildApp(config: Config, database: Database, opts: { ready
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'same-origin');
-    if (req.routeOptions.url?.startsWith('/api/') || !req.routeOptions.url) reply.header('cache-control', 'no-store');
+    // API answers are never cached; nor is a 404, unless its handler chose otherwise (the web app's page).
+    const url = req.routeOptions.url;
+    if (url?.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    else if (!url && !reply.hasHeader('cache-control') && !reply.raw.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
 
@@ -92,7 +108,22 @@ export async function buildApp(config: Config, database: Database, opts: { ready
   return app;
 }
 
-/** The built web app at `/`, with SPA fallback; `/api/*` never falls back to HTML. */
+/** Content types compressed on the fly: JSON and text the server builds. Never files, spreadsheets or images. */
+export const COMPRESSIBLE_TYPES = /^(?:application\/(?:[\w.-]+\+)?json|application\/(?:javascript|xml)|text\/(?:html|css|plain|javascript|xml))(?:;|$)/;
+
+/**
+ * Cache policy of the web app's files. Vite names everything under assets/ after its content hash,
+ * so a browser keeps those for a year without asking again; index.html (which names the current
+ * hashes) is revalidated on every visit.
+ */
+export function webCacheControl(relativePath: string): string {
+  return relativePath.replace(/\\/g, '/').startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
+/**
+ * The built web app at `/`, with SPA fallback; `/api/*` never falls back to HTML. The build writes
+ * `.br` and `.gz` beside each file (web/vite.config.ts); they are sent to browsers that accept them.
+ */
 async function serveWebApp(app: FastifyInstance, webDir: string): Promise<void> {
   const index = path.join(webDir, 'index.html');
   if (!fs.existsSync(index)) {
@@ -101,6 +132,18 @@ async function serveWebApp(app: FastifyInstance, webDir: string): Promise<void> 
     registerNotFound(app, null);
     return;
   }
-  await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });
-  registerNotFound(app, fs.readFileSync(index));
+  await app.register(fastifyStatic, {
+    root: webDir,
+    wildcard: false,
+    index: ['index.html'],
+    preCompressed: true,
+    // The compressed copies are served in place of their original, never under their own names.
+    globIgnore: ['**/*.br', '**/*.gz'],
+    cacheControl: false,
+    setHeaders(res, filePath) {
+      res.setHeader('cache-control', webCacheControl(path.relative(webDir, filePath)));
+      res.setHeader('vary', 'accept-encoding');
+    },
+  });
+  registerNotFound(app, (reply) => reply.code(200).sendFile('index.html'));
 }

@@ -70,3 +70,50 @@ export async function login(page: Page, username: string, password = DEMO_PASSWO
   await page.getByTestId('login-submit').click();
   await page.getByTestId('home-page').waitFor();
 }
+
+export interface Transfer {
+  url: string;
+  status: number;
+  /** Bytes on the wire (headers and encoded body), 0 when served from the browser's cache. */
+  bytes: number;
+  /** Decoded body bytes. */
+  bodyBytes: number;
+  mimeType: string;
+  contentEncoding: string | undefined;
+  cacheControl: string | undefined;
+  fromCache: boolean;
+}
+
+/**
+ * Records what the page downloads, through the DevTools protocol: per response the bytes on the wire
+ * (`encodedDataLength` of Network.loadingFinished), the decoded size and the caching headers.
+ */
+export async function recordTransfers(context: BrowserContext, page: Page): Promise<{ list: () => Transfer[]; clear: () => void }> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const byId = new Map<string, Transfer>();
+  const cached = new Set<string>();
+  const header = (h: Record<string, string>, name: string) => Object.entries(h).find(([k]) => k.toLowerCase() === name)?.[1];
+  cdp.on('Network.responseReceived', (e) => {
+    byId.set(e.requestId, {
+      url: e.response.url, status: e.response.status, bytes: 0, bodyBytes: 0, mimeType: e.response.mimeType,
+      contentEncoding: header(e.response.headers, 'content-encoding'), cacheControl: header(e.response.headers, 'cache-control'),
+      fromCache: cached.has(e.requestId) || Boolean(e.response.fromDiskCache || e.response.fromPrefetchCache),
+    });
+  });
+  // Sent before the response event of a request the memory cache answers.
+  cdp.on('Network.requestServedFromCache', (e) => {
+    cached.add(e.requestId);
+    const t = byId.get(e.requestId);
+    if (t) t.fromCache = true;
+  });
+  cdp.on('Network.dataReceived', (e) => {
+    const t = byId.get(e.requestId);
+    if (t) t.bodyBytes += e.dataLength;
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    const t = byId.get(e.requestId);
+    if (t) t.bytes = e.encodedDataLength;
+  });
+  return { list: () => [...byId.values()], clear: () => { byId.clear(); cached.clear(); } };
+}

@@ -63,9 +63,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function testApp(opts: { demo?: boolean } = {}): Promise<TestApp> {
+/** `webDir`: a built web app to serve at `/` (default: none, as in most API tests). */
+export async function testApp(opts: { demo?: boolean; webDir?: string } = {}): Promise<TestApp> {
   const { database, drop } = await freshDatabase();
-  const config: Config = { ...loadConfig({}), demo: opts.demo ?? true, dataKey: TEST_DATA_KEY, logLevel: 'silent', dataDir: `/tmp/jiedao-test-${process.pid}`, webDir: '/nonexistent' };
+  const config: Config = { ...loadConfig({}), demo: opts.demo ?? true, dataKey: TEST_DATA_KEY, logLevel: 'silent', dataDir: `/tmp/jiedao-test-${process.pid}`, webDir: opts.webDir ?? '/nonexistent' };
   // Caches are per process: a new database starts clean.
   invalidatePolicyCache(); invalidateOrgTree(); invalidateProfiles(); invalidateCalendar(); resetIpRateLimits();
   await prepareDatabase(database.db, config);

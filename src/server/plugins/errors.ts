@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError, badRequest } from '../../platform/http/errors.js';
@@ -53,13 +53,17 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 }
 
-/** Unknown paths: JSON 404 under /api (never the web app's HTML); the web app's page elsewhere when it is built. */
-export function registerNotFound(app: FastifyInstance, spaHtml: Buffer | null): void {
+/**
+ * Unknown paths: JSON 404 under /api (never the web app's HTML), and for a missing file under
+ * /assets/ (a chunk of an older build: HTML in its place would break the page); the web app's page
+ * elsewhere when it is built (`sendSpa`).
+ */
+export function registerNotFound(app: FastifyInstance, sendSpa: ((reply: FastifyReply) => FastifyReply) | null): void {
   app.setNotFoundHandler((req, reply) => {
     let path = req.url;
     try { path = decodeURIComponent(req.url); } catch { /* keep the raw URL */ }
-    if (spaHtml && req.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/metrics')) {
-      return reply.type('text/html; charset=utf-8').send(spaHtml);
+    if (sendSpa && req.method === 'GET' && !path.startsWith('/api/') && !path.startsWith('/metrics') && !path.startsWith('/assets/')) {
+      return sendSpa(reply);
     }
     return reply.status(404).send({ error: { code: 'NOT_FOUND', message: '未找到该接口或记录。', details: [] } });
   });

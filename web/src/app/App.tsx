@@ -7,15 +7,17 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { I18nProvider, useI18n } from './i18n';
 import { AuthProvider } from './auth/AuthContext';
 import { LoginPage } from './auth/LoginPage';
-import { ChangePasswordPage } from './auth/ChangePasswordPage';
-import { AppLayout } from './layout/AppLayout';
 import { FullPageSpin, NotFoundPage, RequireAuth, RequirePermission } from './routing/guards';
 import { NAV_ITEMS } from './routing/nav';
 import { MODULE_NAV, MODULE_PAGES, MODULE_PRINT_PAGES } from '../modules';
-import { HomePage } from './home/HomePage';
 import { isApiError } from './api/client';
 import { notifier } from './ui/notify';
 
+// Everything behind the login is loaded on first use: the login page downloads only the shell
+// (router, i18n, session, the antd pieces it shows). Module pages are lazy in modules/*/nav.tsx.
+const AppLayout = lazy(() => import('./layout/AppLayout').then((m) => ({ default: m.AppLayout })));
+const HomePage = lazy(() => import('./home/HomePage').then((m) => ({ default: m.HomePage })));
+const ChangePasswordPage = lazy(() => import('./auth/ChangePasswordPage').then((m) => ({ default: m.ChangePasswordPage })));
 const OrgPage = lazy(() => import('../modules/org/OrgPage'));
 const UsersPage = lazy(() => import('../modules/admin/UsersPage'));
 const SessionsPage = lazy(() => import('../modules/admin/SessionsPage'));
@@ -93,7 +95,9 @@ export function App() {
                   path="/change-password"
                   element={
                     <RequireAuth allowMustChange>
-                      <ChangePasswordPage />
+                      <Suspense fallback={<FullPageSpin />}>
+                        <ChangePasswordPage />
+                      </Suspense>
                     </RequireAuth>
                   }
                 />
@@ -113,11 +117,13 @@ export function App() {
                 <Route
                   element={
                     <RequireAuth>
-                      <AppLayout />
+                      <Suspense fallback={<FullPageSpin />}>
+                        <AppLayout />
+                      </Suspense>
                     </RequireAuth>
                   }
                 >
-                  <Route index element={<HomePage />} />
+                  <Route index element={guarded('home', <HomePage />)} />
                   <Route path="org" element={guarded('org', <OrgPage />)} />
                   <Route path="admin/users" element={guarded('users', <UsersPage />)} />
                   <Route path="admin/sessions" element={guarded('sessions', <SessionsPage />)} />

@@ -7,6 +7,9 @@ type Page = LazyExoticComponent<ComponentType>;
  * What a business module brings to the web app: its menu entries (each opening the page of the
  * same key), printable pages (A4, outside the app's frame) and, for approval kinds it owns, the view
  * of a request's form inside the approval drawer. Messages are merged in ./messages.ts.
+ *
+ * Every component here is lazy (`React.lazy`): this registry is part of the app's first download (the
+ * login page), so a module's code must load only when one of its pages, cards or forms is shown.
  */
 export interface WebModule {
   name: string;
@@ -15,7 +18,7 @@ export interface WebModule {
   /** Routes under /print/… rendered without the side menu and header. */
   printPages?: { path: string; page: Page }[];
   /** Cards of the home page's 工作台 (each shows nothing to a user it does not concern). */
-  homeCards?: ComponentType[];
+  homeCards?: Page[];
   /** kind → the form of a request of that kind, shown in the approval drawer. */
-  approvalForms?: Record<string, ComponentType<{ form: Record<string, unknown> }>>;
+  approvalForms?: Record<string, LazyExoticComponent<ComponentType<{ form: Record<string, unknown> }>>>;
 }

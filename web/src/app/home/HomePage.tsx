@@ -1,3 +1,4 @@
+import { Suspense } from 'react';
 import { useNavigate } from 'react-router';
 import { Card, Col, Empty, List, Row, Space, Tag, Typography } from 'antd';
 import { useUser } from '../auth/AuthContext';
@@ -30,7 +31,9 @@ export function HomePage() {
       <Row gutter={[16, 16]}>
         {MODULE_HOME_CARDS.map((HomeCard, i) => (
           <Col xs={24} key={i}>
-            <HomeCard />
+            <Suspense fallback={null}>
+              <HomeCard />
+            </Suspense>
           </Col>
         ))}
         <Col xs={24} lg={9}>

@@ -1,8 +1,10 @@
-import type { ReactNode } from 'react';
-import { Navigate, useLocation, useNavigate } from 'react-router';
-import { Button, Result, Spin } from 'antd';
+import { lazy, Suspense, type ReactNode } from 'react';
+import { Navigate, useLocation } from 'react-router';
+import { Spin } from 'antd';
 import { useAuth } from '../auth/AuthContext';
 import { useT } from '../i18n';
+
+const RefusalPage = lazy(() => import('./RefusalPage'));
 
 export function FullPageSpin() {
   const t = useT();
@@ -30,38 +32,20 @@ export function RequireAuth({ children, allowMustChange = false }: { children: R
 /** A page that needs any of the given permissions. */
 export function RequirePermission({ anyOf, children }: { anyOf: string[]; children: ReactNode }) {
   const { canAny } = useAuth();
-  const t = useT();
-  const navigate = useNavigate();
   if (anyOf.length > 0 && !canAny(...anyOf)) {
     return (
-      <Result
-        status="403"
-        title="403"
-        subTitle={t('common.noPermission')}
-        extra={
-          <Button type="primary" onClick={() => navigate('/')}>
-            {t('common.backHome')}
-          </Button>
-        }
-      />
+      <Suspense fallback={<FullPageSpin />}>
+        <RefusalPage status="403" />
+      </Suspense>
     );
   }
   return <>{children}</>;
 }
 
 export function NotFoundPage() {
-  const t = useT();
-  const navigate = useNavigate();
   return (
-    <Result
-      status="404"
-      title="404"
-      subTitle={t('common.notFound')}
-      extra={
-        <Button type="primary" onClick={() => navigate('/')}>
-          {t('common.backHome')}
-        </Button>
-      }
-    />
+    <Suspense fallback={<FullPageSpin />}>
+      <RefusalPage status="404" />
+    </Suspense>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { Alert, Button, DatePicker, Descriptions, Drawer, Dropdown, Empty, Form, Input, Radio, Select, Space, Spin, Steps, Tag, Timeline, Typography } from 'antd';
@@ -70,7 +70,7 @@ function Body({ a }: { a: ApprovalDetail }) {
       </Descriptions>
       <section>
         <Typography.Title level={5}>{t('appr.drawer.form')}</Typography.Title>
-        {FormView ? <FormView form={a.form} /> : <GenericForm form={a.form} />}
+        {FormView ? <Suspense fallback={<Spin />}><FormView form={a.form} /></Suspense> : <GenericForm form={a.form} />}
         {a.link && <Link to={a.link}>{t('appr.drawer.openSubject')}</Link>}
       </section>
       <section data-testid="approval-steps">

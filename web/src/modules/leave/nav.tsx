@@ -1,7 +1,6 @@
 import { lazy } from 'react';
 import { CalendarOutlined, ScheduleOutlined } from '@ant-design/icons';
 import type { WebModule } from '../types';
-import { LeaveApprovalForm } from './components';
 
 /** M4 请假/销假: one's own leave for everyone with a post; the section's calendar for heads and leaders. */
 export const leaveWeb: WebModule = {
@@ -15,5 +14,5 @@ export const leaveWeb: WebModule = {
     'leave-section': lazy(() => import('./SectionLeavePage')),
   },
   printPages: [{ path: '/print/leave/:id', page: lazy(() => import('./LeavePrintPage')) }],
-  approvalForms: { leave: LeaveApprovalForm },
+  approvalForms: { leave: lazy(() => import('./components').then((m) => ({ default: m.LeaveApprovalForm }))) },
 };
