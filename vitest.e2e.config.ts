@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/e2e/**/*.test.ts'],
+    setupFiles: ['test/e2e/setup.ts'],
     environment: 'node',
     testTimeout: 90_000,
     hookTimeout: 90_000,

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import Fastify, { type FastifyServerOptions, type InjectOptions } from 'fastify';
-import { countRows, errorOf, testApp, type Client, type TestApp } from './helpers/app.js';
+import { countRows, errorOf, onPostgres, testApp, type Client, type TestApp } from './helpers/app.js';
+import { buildApp } from '../src/server/app.js';
 import { loggerOptions } from '../src/server/logger.js';
 
 /** API.md "Conventions", as far as the platform implements them. */
@@ -328,7 +329,26 @@ describe('platform endpoints', () => {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     }
+  });
+
+  it('the session cookie is Secure when the request came over HTTPS (behind the trusted proxy), not over plain HTTP', async () => {
+    const proxied = await buildApp({ ...t.config, trustProxy: true }, { db: t.db, kind: onPostgres() ? 'postgres' : 'pglite', close: async () => {} });
+    try {
+      const login = (proto?: string) => proxied.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'keyuan1', password: 'Jiedao@2026' }, headers: proto ? { 'x-forwarded-proto': proto } : {} });
+      const https = await login('https');
+      expect(https.statusCode).toBe(200);
+      expect(https.cookies.find((c) => c.name === 'jiedao_sid')!.secure).toBe(true);
+      const http = await login();
+      expect(http.cookies.find((c) => c.name === 'jiedao_sid')!.secure).toBeFalsy();
+    } finally {
+      await proxied.close();
+    }
+    // Without a trusted proxy a client cannot claim HTTPS.
+    const direct = await inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'keyuan1', password: 'Jiedao@2026' }, headers: { 'x-forwarded-proto': 'https' } });
+    expect(direct.cookies.find((c) => c.name === 'jiedao_sid')!.secure).toBeFalsy();
   });
 });
 

@@ -96,6 +96,7 @@ export async function buildApp(config: Config, database: Database, opts: { ready
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');
     reply.header('referrer-policy', 'same-origin');
+    reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
     // API answers are never cached; nor is a 404, unless its handler chose otherwise (the web app's page).
     const url = req.routeOptions.url;
     if (url?.startsWith('/api/')) reply.header('cache-control', 'no-store');
@@ -107,6 +108,16 @@ export async function buildApp(config: Config, database: Database, opts: { ready
   await serveWebApp(app, config.webDir);
   return app;
 }
+
+/**
+ * What the web app may load: its own scripts only (no inline script, no eval), its own API, images
+ * from itself or generated in the page (photos previewed before upload, charts), and inline styles
+ * (antd writes its CSS into <style> elements at run time). No framing, plugins or foreign forms.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
+  "font-src 'self' data:", "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+].join('; ');
 
 /** Content types compressed on the fly: JSON and text the server builds. Never files, spreadsheets or images. */
 export const COMPRESSIBLE_TYPES = /^(?:application\/(?:[\w.-]+\+)?json|application\/(?:javascript|xml)|text\/(?:html|css|plain|javascript|xml))(?:;|$)/;

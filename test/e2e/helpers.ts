@@ -52,8 +52,16 @@ export async function newPage(browser: Browser, viewport = DESKTOP): Promise<{ c
   });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
+  page.on('console', (m) => { if (/Content[ -]Security[ -]Policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`); });
   return { context, page };
 }
+
+/**
+ * What the pages of this file's flows were refused by the Content-Security-Policy (server/app.ts):
+ * checked after every flow (test/e2e/setup.ts), so a page that needs more than the policy allows
+ * fails its flow instead of silently losing a script, style or image.
+ */
+export const cspViolations: string[] = [];
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
