@@ -1,12 +1,13 @@
-// `npm run audit:verify [-- --head POS:HASH]`: seals pending audit events, walks the hash chain,
-// checks that every event is either sealed in the chain or unsealed, and prints the chain head.
+// `npm run audit:verify [-- --head POS:HASH]`: walks the keyed hash chain (it never seals), checks
+// that every event is either sealed in the chain or unsealed, that the chain still holds the head the
+// server anchored in the data directory (audit-head.json, signed), and prints the chain head.
 // The head should be recorded outside the system (paper, another machine): deleting the newest
 // events or recomputing the whole chain leaves a chain that verifies on its own, but not against a
 // recorded head — pass it with `--head` to check that the chain still holds that link.
 // Exit code 0 when intact, 1 when broken or the recorded head does not match, 2 when the data
 // directory is held by a running server (PGlite).
-import { openForScript, option } from './lib.js';
-import { GENESIS_HASH, sealAuditEvents, verifyAuditChain, type ChainLink } from '../src/platform/audit/service.js';
+import { loadDataKeysForScript, openForScript, option } from './lib.js';
+import { GENESIS_HASH, verifyAuditChain, type ChainLink } from '../src/platform/audit/service.js';
 
 const headArg = option('head');
 let recordedHead: ChainLink | undefined;
@@ -19,12 +20,17 @@ if (headArg !== undefined) {
   recordedHead = { pos: Number(m[1]), hash: m[2]! };
 }
 
-const { database } = await openForScript();
+const { config, database } = await openForScript();
 let exitCode = 0;
 try {
-  while ((await sealAuditEvents(database.db)) > 0);
-  const r = await verifyAuditChain(database.db, { recordedHead });
-  if (r.firstBrokenSeq !== null || r.headPos === null) {
+  // Only reads: events not yet sealed are counted, never sealed here (the server's sealer does that,
+  // and refuses to once the chain has lost its anchored head).
+  await loadDataKeysForScript(config, database.db);
+  const r = await verifyAuditChain(database.db, { recordedHead, anchorDir: config.dataDir });
+  if (r.anchorMatches === false) {
+    console.error(r.anchorError ?? `审计日志哈希链不再包含服务器锚定的链头${r.anchorPos !== undefined ? `（位置 ${r.anchorPos}）` : ''}：已封链的记录被删除，或被清除后重新封链。`);
+    exitCode = 1;
+  } else if (r.firstBrokenSeq !== null || r.headPos === null) {
     console.error(r.firstBrokenSeq !== null
       ? `审计日志哈希链被破坏：第一处问题在事件 seq=${r.firstBrokenSeq}（此前 ${r.checked} 条完好）。该事件或其之前的记录被改动、删除，或未经封链写入。`
       : `审计日志记录数与哈希链不符（已校验 ${r.checked} 条，未封链 ${r.unsealed} 条）：有记录被删除或未经封链写入。`);

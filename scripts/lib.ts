@@ -2,6 +2,7 @@ import { loadConfig, type Config } from '../src/server/config.js';
 import { openDatabase, type Database } from '../src/platform/db/index.js';
 import { acquireDataDirLock, DataDirLockedError } from '../src/platform/db/datadir-lock.js';
 import { prepareDatabase } from '../src/server/bootstrap.js';
+import { checkKeyFingerprint, deriveKeys, loadMasterKey, setDataKeys } from '../src/platform/crypto/keys.js';
 
 /**
  * Opens the configured database for a script. On PGlite this takes the data-directory lock, so a
@@ -20,6 +21,13 @@ export async function openForScript(opts: { prepare?: boolean } = {}): Promise<{
     }
     throw e;
   }
+}
+
+/** Loads the data keys (checked against the database's fingerprint) for a script that needs them. */
+export async function loadDataKeysForScript(config: Config, db: Database['db']): Promise<void> {
+  const keys = deriveKeys(loadMasterKey(config.dataKey, config.dataDir));
+  await checkKeyFingerprint(db, keys);
+  setDataKeys(keys);
 }
 
 /** `--name value` command-line options. */

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { startServer, stopServer, waitHealthy, type ServerProcess } from './helpers/server-process.js';
 import { openDatabase } from '../src/platform/db/index.js';
 import { prepareDatabase } from '../src/server/bootstrap.js';
+import { sealAuditEvents } from '../src/platform/audit/service.js';
 import { DEMO_PASSWORD } from '../src/platform/org/demo/seed.js';
 import { TEST_DATA_KEY } from './helpers/app.js';
 
@@ -261,7 +262,7 @@ describe('embedded database (PGlite)', () => {
     expect(runScript(empty, 'generate', ['--staff', '4']).status).toBe(0);
   }, 180_000);
 
-  it('audit:verify prints the chain head to record elsewhere; with --head it detects deleted newest events; a broken chain exits 1', async () => {
+  it('audit:verify never seals, prints the chain head to record elsewhere; the signed anchor and --head detect deleted newest events; a broken chain exits 1', async () => {
     const dir = tmpDir();
     const { db, close } = await openDatabase({ dataDir: dir });
     await prepareDatabase(db, { demo: true, dataDir: dir, dataKey: undefined });
@@ -269,7 +270,17 @@ describe('embedded database (PGlite)', () => {
       await db.insertInto('audit_events').values({ at: new Date(), actor_id: null, actor_name: null, action: 'test.one', entity: 'test', entity_id: String(i), ip: null, summary: '{}' }).execute();
     }
     const events = Number((await db.selectFrom('audit_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    // audit:verify only reads: pending events stay pending.
     await close();
+    const pending = runScript(dir, 'audit-verify');
+    expect(pending.status, pending.stderr).toBe(0);
+    expect(pending.stdout).toContain(`另有 ${events} 条尚未封链`);
+    // The server's sealer links them and anchors the head in the data directory.
+    const s = await openDatabase({ dataDir: dir });
+    await prepareDatabase(s.db, { demo: true, dataDir: dir, dataKey: undefined });
+    while ((await sealAuditEvents(s.db, 2000, { anchorDir: dir })) > 0);
+    await s.close();
+    expect(fs.statSync(path.join(dir, 'audit-head.json')).mode & 0o777).toBe(0o600);
 
     const first = runScript(dir, 'audit-verify');
     expect(first.status, first.stderr).toBe(0);
@@ -279,7 +290,7 @@ describe('embedded database (PGlite)', () => {
     expect(runScript(dir, 'audit-verify', ['--head', head]).status).toBe(0);
     expect(runScript(dir, 'audit-verify', ['--head', 'nonsense']).status).toBe(1);
 
-    // Deleting the newest event leaves a chain that verifies on its own — but not against the head.
+    // Deleting the newest event leaves a chain that links on its own — but not to the anchored head, nor to a recorded one.
     const t = await openDatabase({ dataDir: dir });
     await t.db.transaction().execute(async (tx) => {
       await sql`alter table audit_events disable trigger audit_events_append_only`.execute(tx);
@@ -287,6 +298,10 @@ describe('embedded database (PGlite)', () => {
       await sql`alter table audit_events enable trigger audit_events_append_only`.execute(tx);
     });
     await t.close();
+    const alone = runScript(dir, 'audit-verify');
+    expect(alone.status).toBe(1);
+    expect(alone.stderr).toContain('不再包含服务器锚定的链头');
+    fs.rmSync(path.join(dir, 'audit-head.json'));
     expect(runScript(dir, 'audit-verify').status).toBe(0);
     const against = runScript(dir, 'audit-verify', ['--head', head]);
     expect(against.status).toBe(1);

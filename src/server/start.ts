@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     await database.close();
     process.exit(1);
   }
-  const stopSealer = startAuditSealer(database.db, 1000, (e) => app.log.error({ err: e }, 'audit sealer failed'));
+  const stopSealer = startAuditSealer(database.db, 1000, (e) => app.log.error({ err: e }, 'audit sealer failed'), config.dataDir);
   const stopJobs = startJobRunner(database.db, {
     intervalMs: 1000, dataDir: config.dataDir,
     onError: (e, job) => app.log.error({ err: e, jobId: job?.id, kind: job?.kind }, 'job failed'),

@@ -1,8 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { countRows, errorOf, freshDatabase, testApp, type Client, type TestApp } from '../../../test/helpers/app.js';
 import { migrateToLatest } from '../db/migrator.js';
-import { GENESIS_HASH, recordAudit, sealAuditEvents, verifyAuditChain } from './service.js';
+import { AuditAnchorError, chainHead, eventHash, GENESIS_HASH, readHeadAnchor, recordAudit, sealAuditEvents, verifyAuditChain } from './service.js';
 
 let t: TestApp;
 let admin: Client;
@@ -386,3 +390,93 @@ describe('chain head', () => {
     expect(await verifyAuditChain(h.db, { recordedHead: link3 })).toMatchObject({ ok: false, firstBrokenSeq: null, headMatches: false });
   });
 });
+
+describe('keyed chain and the signed head anchor', () => {
+  let k: TestApp;
+  let dir: string;
+  beforeAll(async () => {
+    k = await testApp();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jiedao-anchor-'));
+    for (let i = 0; i < 6; i++) await recordAudit(k.db, { actorId: null, action: 'test.keyed', entity: 'test', entityId: String(i), summary: { i } });
+    while ((await sealAuditEvents(k.db, 2000, { anchorDir: dir })) > 0);
+  });
+  afterAll(async () => { await k?.close(); fs.rmSync(dir, { recursive: true, force: true }); });
+  const tamperK = async (q: ReturnType<typeof sql>) => {
+    await sql`alter table audit_events disable trigger audit_events_append_only`.execute(k.db);
+    try { await q.execute(k.db); } finally { await sql`alter table audit_events enable trigger audit_events_append_only`.execute(k.db); }
+  };
+  const rowsInChain = () => k.db.selectFrom('audit_events').select(['seq', 'at', 'actor_id', 'actor_name', 'action', 'entity', 'entity_id', 'ip', 'summary', 'chain_pos', 'hash'])
+    .where('chain_pos', 'is not', null).orderBy('chain_pos').execute();
+
+  it('the chain is keyed: a forged row re-linked with the unkeyed SHA-256 formula, or with another key, still breaks the chain there', async () => {
+    expect(await verifyAuditChain(k.db, { anchorDir: dir })).toMatchObject({ ok: true, anchorMatches: true });
+    const rows = await rowsInChain();
+    const victim = rows[rows.length - 3]!;
+    const forged = { ...victim, summary: '{"forged":true}' };
+    const prev = rows[rows.length - 4]!.hash!;
+    for (const relink of [
+      (p: string) => createHash('sha256').update(p).update('\n').update(JSON.stringify([forged.seq, new Date(forged.at).toISOString(), forged.actor_id, forged.actor_name, forged.action, forged.entity, forged.entity_id, forged.ip, forged.summary])).digest('hex'),
+      (p: string) => eventHash(p, forged, Buffer.alloc(32, 7)),
+    ]) {
+      await tamperK(sql`update audit_events set summary = ${forged.summary}, hash = ${relink(prev)} where seq = ${victim.seq}`);
+      expect(await verifyAuditChain(k.db), relink.toString().slice(0, 40)).toMatchObject({ ok: false, firstBrokenSeq: String(victim.seq) });
+    }
+    await tamperK(sql`update audit_events set summary = ${victim.summary}, hash = ${victim.hash} where seq = ${victim.seq}`);
+    expect(await verifyAuditChain(k.db, { anchorDir: dir })).toMatchObject({ ok: true, anchorMatches: true });
+  });
+
+  it('rows cleared for re-sealing: the sealer refuses (the chain lost its anchored head) and verify says so; nothing is re-sealed', async () => {
+    const anchored = readHeadAnchor(dir)!;
+    const before = await rowsInChain();
+    expect(anchored).toMatchObject({ pos: before.length, hash: before.at(-1)!.hash });
+    const victim = before[before.length - 2]!;
+    await tamperK(sql`update audit_events set summary = '{"forged":true}' where seq = ${victim.seq}`);
+    await tamperK(sql`update audit_events set hash = null, chain_pos = null where seq >= ${victim.seq}`);
+    await expect(sealAuditEvents(k.db, 2000, { anchorDir: dir })).rejects.toThrow(AuditAnchorError);
+    expect((await rowsInChain()).length).toBe(before.length - 2);
+    expect(await verifyAuditChain(k.db, { anchorDir: dir })).toMatchObject({ ok: false, anchorMatches: false, anchorPos: anchored.pos });
+    // Put back as it was: the anchored head is in the chain again.
+    for (const r of before.slice(-2)) await tamperK(sql`update audit_events set summary = ${r.summary}, hash = ${r.hash}, chain_pos = ${r.chain_pos} where seq = ${r.seq}`);
+    expect(await verifyAuditChain(k.db, { anchorDir: dir })).toMatchObject({ ok: true, anchorMatches: true });
+  });
+
+  it('a changed anchor file (or a moved keying start) is refused, never trusted', async () => {
+    const file = path.join(dir, 'audit-head.json');
+    const original = fs.readFileSync(file, 'utf8');
+    const doc = JSON.parse(original);
+    fs.writeFileSync(file, JSON.stringify({ ...doc, pos: doc.pos - 1 }));
+    const report = await verifyAuditChain(k.db, { anchorDir: dir });
+    expect(report).toMatchObject({ ok: false, anchorMatches: false });
+    expect(report.anchorError).toContain('签名不符');
+    await expect(sealAuditEvents(k.db, 2000, { anchorDir: dir })).rejects.toThrow(AuditAnchorError);
+    fs.writeFileSync(file, original);
+    await k.db.updateTable('meta').set({ value: JSON.stringify(1000) }).where('key', '=', 'audit_chain_keyed_from').execute();
+    expect(await verifyAuditChain(k.db, { anchorDir: dir })).toMatchObject({ ok: false, anchorMatches: false });
+    await k.db.updateTable('meta').set({ value: JSON.stringify(1) }).where('key', '=', 'audit_chain_keyed_from').execute();
+    expect(await verifyAuditChain(k.db, { anchorDir: dir })).toMatchObject({ ok: true });
+  });
+
+  it('links sealed before the chain was keyed verify as unkeyed SHA-256, and only before the keying start', async () => {
+    const rows = await rowsInChain();
+    // Pretend the first three links were sealed by the earlier, unkeyed sealer.
+    let prev = GENESIS_HASH;
+    const legacy = (p: string, r: typeof rows[number]) => createHash('sha256').update(p).update('\n')
+      .update(JSON.stringify([r.seq, new Date(r.at).toISOString(), r.actor_id, r.actor_name, r.action, r.entity, r.entity_id, r.ip, r.summary])).digest('hex');
+    const rehashed: string[] = [];
+    for (const [i, r] of rows.entries()) { prev = i < 3 ? legacy(prev, r) : eventHash(prev, r); rehashed.push(prev); }
+    for (const [i, r] of rows.entries()) await tamperK(sql`update audit_events set hash = ${rehashed[i]!} where seq = ${r.seq}`);
+    await k.db.updateTable('meta').set({ value: JSON.stringify(4) }).where('key', '=', 'audit_chain_keyed_from').execute();
+    expect(await verifyAuditChain(k.db)).toMatchObject({ ok: true, checked: rows.length });
+    // The same links with the keying start at 3: position 3 is unkeyed where a keyed link is required.
+    await k.db.updateTable('meta').set({ value: JSON.stringify(3) }).where('key', '=', 'audit_chain_keyed_from').execute();
+    expect(await verifyAuditChain(k.db)).toMatchObject({ ok: false, firstBrokenSeq: String(rows[2]!.seq) });
+  });
+
+  it('/metrics shows the chain head (position and hash) for a scraper to record outside the database', async () => {
+    await sealAuditEvents(k.db);
+    const head = await chainHead(k.db);
+    const res = await k.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.body).toContain(`jiedao_audit_chain_head{hash="${head.hash}"} ${head.pos}`);
+  });
+});
+

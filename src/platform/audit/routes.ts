@@ -27,5 +27,5 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
 
   // Reads only: a GET never writes. The server's sealer links new events every second; events not
   // yet sealed are reported as `unsealed`.
-  r.get('/api/v1/audit/verify', { config: cfg, schema: { tags } }, async () => verifyAuditChain(db()));
+  r.get('/api/v1/audit/verify', { config: cfg, schema: { tags } }, async () => verifyAuditChain(db(), { anchorDir: app.ctx.config.dataDir }));
 }
