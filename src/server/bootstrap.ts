@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../platform/db/index.js';
 import { migrateToLatest } from '../platform/db/migrator.js';
-import { installDefaultPacks } from '../platform/policy/service.js';
+import { checkStoredPacks, installDefaultPacks } from '../platform/policy/service.js';
 import { seedDemoStreet } from '../platform/org/demo/seed.js';
 import { checkKeyFingerprint, deriveKeys, loadMasterKey, setDataKeys } from '../platform/crypto/keys.js';
 import { generateOneTimePassword, hashPassword } from '../platform/auth/passwords.js';
@@ -22,6 +22,7 @@ export async function prepareDatabase(db: Db, config: Pick<Config, 'demo' | 'dat
   await checkKeyFingerprint(db, keys);
   setDataKeys(keys);
   await installDefaultPacks(db);
+  await checkStoredPacks(db);
   if (config.demo) {
     if (await seedDemoStreet(db)) {
       log('已载入演示街道：浆洗街街道（演示账号密码 Jiedao@2026）');

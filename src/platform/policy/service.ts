@@ -87,6 +87,41 @@ async function activePackCode(db: Db): Promise<string> {
   return row?.pack_code ?? DEFAULT_PACK_CODE;
 }
 
+/**
+ * A stored version as the current code reads it: sections a newer module added are filled from the
+ * shipped defaults, fields a section added later from its schema's defaults. A version the current
+ * schema refuses is never used (InvalidPolicyPackError names its paths).
+ */
+function storedPack(packCode: string, document: unknown): { ok: true; pack: PolicyPack } | { ok: false; details: ErrorDetail[] } {
+  const defaults = defaultPacks()[packCode] ?? defaultPacks()[DEFAULT_PACK_CODE]!;
+  return validatePack({ ...defaults, ...(document as PolicyPack) });
+}
+
+export class InvalidPolicyPackError extends Error {
+  constructor(readonly problems: { packCode: string; version: number; details: ErrorDetail[] }[]) {
+    super(`制度参数包不符合当前程序的参数定义，服务器拒绝使用：${problems.map((p) => `${p.packCode} 第 ${p.version} 版：${p.details.map((d) => `${d.path || '(整体)'}（${d.message}）`).join('；')}`).join('。')}。请由系统管理员按上述路径修正该版本（或回退程序版本）后再启动。`);
+  }
+}
+
+/**
+ * Start-up check (server/bootstrap.ts): every version of every pack that is in force or will come
+ * into force must be readable by the current schema; otherwise the server refuses to start, naming
+ * the pack, the version and the paths, instead of running on rules it cannot read.
+ */
+export async function checkStoredPacks(db: Db): Promise<void> {
+  const today = officeToday();
+  const rows = await db.selectFrom('policy_versions').select(['pack_code', 'version', 'effective_from', 'document']).orderBy('pack_code').orderBy('version').execute();
+  const inForce = new Map<string, number>();
+  for (const r of rows) if (r.effective_from <= today) inForce.set(r.pack_code, Math.max(inForce.get(r.pack_code) ?? 0, r.version));
+  const problems: InvalidPolicyPackError['problems'] = [];
+  for (const r of rows) {
+    if (r.effective_from <= today && r.version !== inForce.get(r.pack_code)) continue; // superseded history
+    const checked = storedPack(r.pack_code, r.document);
+    if (!checked.ok) problems.push({ packCode: r.pack_code, version: r.version, details: checked.details });
+  }
+  if (problems.length) throw new InvalidPolicyPackError(problems);
+}
+
 export async function activePolicy(db: Db): Promise<ActivePolicy> {
   const now = Date.now();
   if (cache && cache.db === db && now - cache.at < MAX_AGE_MS) return cache.value;
@@ -96,11 +131,9 @@ export async function activePolicy(db: Db): Promise<ActivePolicy> {
   // A stored pack may predate a section a newer module added: fill missing sections from the
   // defaults, and missing fields of a section from its schema's defaults (`.default(n)`). A stored
   // pack the current schema refuses is used as it is rather than taking the app down.
-  const defaults = defaultPacks()[packCode] ?? defaultPacks()[DEFAULT_PACK_CODE]!;
-  const merged = { ...defaults, ...(row.document as PolicyPack) };
-  const parsed = policyPackSchema().safeParse(merged);
-  const pack = parsed.success ? (parsed.data as PolicyPack) : merged;
-  const value = { packCode, version: row.version, pack };
+  const checked = storedPack(packCode, row.document);
+  if (!checked.ok) throw new InvalidPolicyPackError([{ packCode, version: row.version, details: checked.details }]);
+  const value = { packCode, version: row.version, pack: checked.pack };
   cache = { db, value, at: now };
   return value;
 }
