@@ -9,7 +9,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { sql } from 'kysely';
 import type { Db, DbKind } from '../src/platform/db/index.js';
 import { startJobRunner } from '../src/platform/jobs/index.js';
@@ -22,8 +21,8 @@ import { pop } from '../src/modules/population/schema.js';
 import { escapeLike } from '../src/platform/db/like.js';
 import { Rng, fictionalName, nextSyntheticIndex, originOf, syntheticIdentity } from '../src/modules/population/synthetic.js';
 import { recordBenchResults } from './results.js';
+import { runStandalone, timed, type Session, type Stat } from './common.js';
 
-export interface Session { cookie: string; csrf: string }
 export interface PopulationBenchContext {
   base: string;
   db: Db;
@@ -35,15 +34,6 @@ export interface PopulationBenchContext {
   log?: (msg: string) => void;
 }
 
-type Stat = { n: number; p50: number; p95: number; max: number };
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!; };
-const summary = (xs: number[]): Stat => ({ n: xs.length, p50: +pct(xs, 50).toFixed(2), p95: +pct(xs, 95).toFixed(2), max: +Math.max(...xs).toFixed(2) });
-async function timed(n: number, fn: (i: number) => Promise<unknown>): Promise<Stat> {
-  for (let i = 0; i < Math.min(10, n); i++) await fn(i); // warm-up
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) { const t = performance.now(); await fn(i); out.push(performance.now() - t); }
-  return summary(out);
-}
 
 export async function runPopulationBench(ctx: PopulationBenchContext): Promise<Record<string, unknown>> {
   const { base, db, kind } = ctx;
@@ -303,28 +293,8 @@ export async function runPopulationBench(ctx: PopulationBenchContext): Promise<R
   return results;
 }
 
-// ---------------------------------------------------------------- on its own: `node --import tsx bench/population.ts`
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  process.env.JIEDAO_DEMO ??= '1';
-  process.env.LOG_LEVEL ??= 'silent';
-  const { buildApp } = await import('../src/server/app.js');
-  const { openForScript, option } = await import('../scripts/lib.js');
-  const { DEMO_PASSWORD } = await import('../src/platform/org/demo/seed.js');
-  const { config, database } = await openForScript({ prepare: true });
-  const app = await buildApp({ ...config, trustProxy: true, logLevel: 'silent' }, database);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  let ip = 0;
-  const login = async (username: string): Promise<Session> => {
-    const r = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.9.${(ip >> 8) & 255}.${ip++ & 255}` }, body: JSON.stringify({ username, password: DEMO_PASSWORD }) });
-    if (r.status !== 200) throw new Error(`login ${username}: ${r.status}`);
-    return { cookie: r.headers.get('set-cookie')!.split(';')[0]!, csrf: ((await r.json()) as { csrfToken: string }).csrfToken };
-  };
-  try {
-    await runPopulationBench({ base, db: database.db, kind: database.kind, dataDir: config.dataDir, login, seed: Number(option('seed', '1')) });
-  } finally {
-    await app.close();
-    await database.close();
-  }
-  process.exit(0);
-}
+// ---------------------------------------------------------------- on its own: `node --import tsx bench/population.ts [--seed S]`
+await runStandalone(import.meta.url, async ({ base, config, database, login }) => {
+  const { option } = await import('../scripts/lib.js');
+  await runPopulationBench({ base, db: database.db, kind: database.kind, dataDir: config.dataDir, login, seed: Number(option('seed', '1')) });
+});

@@ -13,6 +13,7 @@ import { recordAudit } from '../src/platform/audit/service.js';
 import { addDays } from '../src/platform/calendar/service.js';
 import { DEMO_PASSWORD } from '../src/platform/org/demo/seed.js';
 import { recordBenchResults } from './results.js';
+import { timed } from './common.js';
 
 process.env.JIEDAO_DEMO ??= '1';
 process.env.LOG_LEVEL ??= 'silent';
@@ -22,14 +23,6 @@ const app = await buildApp({ ...config, trustProxy: true, logLevel: 'silent' }, 
 await app.listen({ port: 0, host: '127.0.0.1' });
 const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!; };
-const summary = (xs: number[]) => ({ n: xs.length, p50: +pct(xs, 50).toFixed(2), p95: +pct(xs, 95).toFixed(2), max: +Math.max(...xs).toFixed(2) });
-async function timed(n: number, fn: (i: number) => Promise<unknown>) {
-  for (let i = 0; i < Math.min(20, n); i++) await fn(-1 - i); // warm-up
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) { const t = performance.now(); await fn(i); out.push(performance.now() - t); }
-  return summary(out);
-}
 let ipCounter = 0;
 const nextIp = () => `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter++ & 255}`;
 

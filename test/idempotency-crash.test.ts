@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/platform/db/index.js';
 import { DEMO_PASSWORD } from '../src/platform/org/demo/seed.js';
 import { pop } from '../src/modules/population/schema.js';
-import { startServer, stopServer, waitHealthy, type ServerProcess } from './helpers/server-process.js';
+import { scratchPostgres, startServer, stopServer, waitHealthy, type ServerProcess } from './helpers/server-process.js';
 
 /**
  * API.md "Idempotency" across a crash: a real server process is killed (SIGKILL) right after an
@@ -26,22 +25,10 @@ afterAll(async () => {
 async function serverEnv(): Promise<Record<string, string>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jiedao-idem-'));
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const url = process.env.DATABASE_URL;
-  if (!url) return { JIEDAO_DATA_DIR: dir, DATABASE_URL: '', JIEDAO_DEMO: '1' };
-  const name = `jiedao_idem_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  });
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return { JIEDAO_DATA_DIR: dir, DATABASE_URL: u.toString(), JIEDAO_DEMO: '1' };
+  if (!process.env.DATABASE_URL) return { JIEDAO_DATA_DIR: dir, DATABASE_URL: '', JIEDAO_DEMO: '1' };
+  const scratch = await scratchPostgres('jiedao_idem');
+  cleanups.push(scratch.drop);
+  return { JIEDAO_DATA_DIR: dir, DATABASE_URL: scratch.url, JIEDAO_DEMO: '1' };
 }
 
 async function login(url: string, username: string) {

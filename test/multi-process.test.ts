@@ -8,7 +8,7 @@ import ExcelJS from '../src/platform/excel/exceljs.js';
 import { IMPORT_HEADERS } from '../src/modules/population/import.js';
 import { DEMO_PASSWORD } from '../src/platform/org/demo/seed.js';
 import { nextResidentId } from './helpers/idnumbers.js';
-import { startServer, stopServer, waitHealthy, type ServerProcess } from './helpers/server-process.js';
+import { scratchPostgres, startServer, stopServer, waitHealthy, type ServerProcess } from './helpers/server-process.js';
 
 /**
  * Several server processes on one PostgreSQL (README "Several processes"): sessions, idempotency
@@ -27,22 +27,10 @@ afterAll(async () => {
 async function sharedEnv(): Promise<Record<string, string>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jiedao-multi-'));
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const url = process.env.DATABASE_URL!;
-  const name = `jiedao_multi_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  cleanups.push(async () => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  });
-  const u = new URL(url);
-  u.pathname = `/${name}`;
+  const scratch = await scratchPostgres('jiedao_multi');
+  cleanups.push(scratch.drop);
   // One database, one data key, one file store (a shared directory) for both processes.
-  return { DATABASE_URL: u.toString(), JIEDAO_DATA_DIR: dir, JIEDAO_DATA_KEY: randomBytes(32).toString('hex'), JIEDAO_DEMO: '1' };
+  return { DATABASE_URL: scratch.url, JIEDAO_DATA_DIR: dir, JIEDAO_DATA_KEY: randomBytes(32).toString('hex'), JIEDAO_DEMO: '1' };
 }
 
 async function start(env: Record<string, string>): Promise<ServerProcess> {

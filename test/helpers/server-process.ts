@@ -45,3 +45,29 @@ export async function stopServer(s: ServerProcess, signal: NodeJS.Signals = 'SIG
   s.proc.kill(signal);
   await s.exited;
 }
+
+/**
+ * A new, empty PostgreSQL database on the server of DATABASE_URL, for server processes a test
+ * starts itself; `drop` removes it (even while connections are open).
+ */
+export async function scratchPostgres(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const { default: pg } = await import('pg');
+  const { randomBytes } = await import('node:crypto');
+  const url = process.env.DATABASE_URL!;
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
