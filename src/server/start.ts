@@ -7,6 +7,7 @@ import { startAuditSealer } from '../platform/audit/service.js';
 import { purgeExpiredIdempotencyKeys } from './plugins/idempotency.js';
 import { startJobRunner } from '../platform/jobs/service.js';
 import { startScheduler } from '../platform/jobs/scheduler.js';
+import { encryptLegacyFiles } from '../platform/files/legacy.js';
 import '../platform/approvals/schedules.js';
 
 /** `npm start`: open the database, listen at once (health 503), prepare, then serve (health 200). */
@@ -45,6 +46,11 @@ async function main(): Promise<void> {
     intervalMs: 1000, dataDir: config.dataDir,
     onError: (e, job) => app.log.error({ err: e, jobId: job?.id, kind: job?.kind }, 'job failed'),
   });
+  // Files stored before encryption at rest: sealed in the background (still served as they are meanwhile).
+  const stopSealing = new AbortController();
+  const sealing = encryptLegacyFiles(database.db, config.dataDir, { signal: stopSealing.signal })
+    .then((r) => { if (r.sealed || r.removed) app.log.info(`已加密此前明文存储的文件 ${r.sealed} 个，删除明文文件 ${r.removed} 个`); })
+    .catch((e) => app.log.error({ err: e }, 'encrypting stored files failed'));
   const stopScheduler = startScheduler(database.db, { intervalMs: 30_000, onError: (e, name) => app.log.error({ err: e, schedule: name }, 'schedule failed') });
   // Idempotency keys older than 24 h are of no further use: purge them every 10 minutes.
   const purge = setInterval(() => { purgeExpiredIdempotencyKeys(database.db).catch((e) => app.log.error({ err: e }, 'idempotency purge failed')); }, 600_000);
@@ -60,6 +66,8 @@ async function main(): Promise<void> {
     clearInterval(purge);
     await app.close();
     await stopScheduler();
+    stopSealing.abort();
+    await sealing;
     await stopJobs();
     await stopSealer();
     await database.close();

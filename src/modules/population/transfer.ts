@@ -44,7 +44,7 @@ interface ImportCursor { rows: number; skipped: number; errors: RowError[] }
 
 async function runImport(ctx: JobContext): Promise<void> {
   const { db, job } = ctx;
-  const params = job.params as { fileId: string };
+  const params = job.params as { fileId: string; ip?: string };
   const actor = await actorOf(db, job.created_by!);
   const tree = await loadOrgTree(db);
   const grids = gridIndex(tree);
@@ -53,7 +53,7 @@ async function runImport(ctx: JobContext): Promise<void> {
   const file = await openFile(db, params.fileId);
   let counts = { processed: job.processed, succeeded: job.succeeded, failed: job.failed };
   const write = (prepared: PreparedChunk) => inTransaction(db, async (tx) => {
-    const r = await writeChunk(tx, actor, prepared, { version: policy.version });
+    const r = await writeChunk(tx, actor, prepared, { version: policy.version }, { jobId: job.id, ip: params.ip ?? null });
     cursor.rows += prepared.rows;
     cursor.skipped += r.skipped;
     cursor.errors.push(...r.errors);
@@ -78,7 +78,7 @@ async function runImport(ctx: JobContext): Promise<void> {
   };
   try {
     // An export's own columns (社区, 离开日期, 状态, 审核状态) may come along: an export imports back.
-    for await (const row of readXlsxRows(file.path, { expectedHeaders: [...IMPORT_HEADERS, ...EXPORT_EXTRA_HEADERS], skipRows: cursor.rows, requiredHeaders: REQUIRED_HEADERS })) {
+    for await (const row of readXlsxRows(file.stream(), { expectedHeaders: [...IMPORT_HEADERS, ...EXPORT_EXTRA_HEADERS], skipRows: cursor.rows, requiredHeaders: REQUIRED_HEADERS })) {
       // A cell the reader could not take (too long) fails its row: the row travels with the chunk so
       // the count and the cursor stay in step with the rows read.
       chunk.push({ rowNumber: row.rowNumber, values: row.values, cellErrors: row.errors });
@@ -205,7 +205,7 @@ async function* exportRows(db: Db, actor: Actor, filters: ExportFilters, onPage:
 
 async function runExport(ctx: JobContext): Promise<void> {
   const { db, job } = ctx;
-  const filters = (job.params as { filters: ExportFilters }).filters;
+  const { filters, ip } = job.params as { filters: ExportFilters; ip?: string };
   const actor = await actorOf(db, job.created_by!);
   if (filters.reveal && !actor.permissions.has('person:reveal')) throw new Error('没有导出完整证件号码的权限。');
   const file = path.join(os.tmpdir(), `jiedao-export-${job.id}.xlsx`);
@@ -218,7 +218,7 @@ async function runExport(ctx: JobContext): Promise<void> {
     const stored = await storeFile(db, dataDirOf(ctx), { path: file, originalName: `流动人口导出-${todayOffice()}.xlsx`, createdBy: actor.userId, allowed: 'xlsx', maxBytes: MAX_GENERATED_BYTES });
     await ctx.attachResultFile(stored.id);
     await ctx.progress({ processed: n, succeeded: n, failed: 0 });
-    await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: filters.reveal ? 'person.reveal' : 'person.export', entity: 'person', summary: { kind: 'export', rows: n } });
+    await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: filters.reveal ? 'person.reveal' : 'person.export', entity: 'person', ip: ip ?? null, summary: { kind: 'export', rows: n, jobId: job.id } });
   } finally {
     fs.rmSync(file, { force: true });
   }
@@ -233,7 +233,7 @@ async function runExport(ctx: JobContext): Promise<void> {
  */
 async function runCompare(ctx: JobContext): Promise<void> {
   const { db, job } = ctx;
-  const params = job.params as { fileId: string };
+  const params = job.params as { fileId: string; ip?: string };
   const actor = await actorOf(db, job.created_by!);
   const tree = await loadOrgTree(db);
   const source = await openFile(db, params.fileId);
@@ -264,7 +264,7 @@ async function runCompare(ctx: JobContext): Promise<void> {
       }
       batch = [];
     };
-    for await (const row of readXlsxRows(source.path, { expectedHeaders: ['证件号码'], allowExtraHeaders: true })) {
+    for await (const row of readXlsxRows(source.stream(), { expectedHeaders: ['证件号码'], allowExtraHeaders: true })) {
       batch.push({ rowNumber: row.rowNumber, raw: (row.values['证件号码'] ?? '').trim() });
       if (batch.length >= CHUNK) { yield* flush(); await ctx.progress({ processed, succeeded: processed, failed: 0 }); }
     }
@@ -279,7 +279,7 @@ async function runCompare(ctx: JobContext): Promise<void> {
     await ctx.attachResultFile(stored.id);
     await ctx.progress({ processed, succeeded: processed - counts.invalid, failed: counts.invalid });
     await ctx.setResult(counts);
-    await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'person.search', entity: 'person', summary: { kind: 'compare', rows: processed } });
+    await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'person.search', entity: 'person', ip: params.ip ?? null, summary: { kind: 'compare', rows: processed, jobId: job.id } });
   } finally {
     fs.rmSync(out, { force: true });
   }

@@ -9,7 +9,11 @@ import type { Db } from '../db/index.js';
  * directory. The database keeps the key's fingerprint; start-up refuses a different key, so data
  * encrypted under one key is never mixed with another.
  */
-export interface DataKeys { encKey: Buffer; macKey: Buffer; indexKey: Buffer; fingerprint: string }
+export interface DataKeys {
+  encKey: Buffer; macKey: Buffer; indexKey: Buffer; fingerprint: string;
+  /** Root of the stored files' keys: each file's SM4 and HMAC-SM3 keys are derived from it, the file's random IV and its row id (files/sealed.ts). */
+  fileKey: Buffer;
+}
 
 export class WrongDataKeyError extends Error {
   constructor() {
@@ -33,7 +37,10 @@ export function loadMasterKey(dataKeyHex: string | undefined, dataDir: string): 
 export function deriveKeys(master: Buffer): DataKeys {
   const derive = (info: string, len: number) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), info, len));
   const fingerprint = createHmac('sm3', derive('jiedao-fingerprint', 32)).update('jiedao').digest('hex').slice(0, 32);
-  return { encKey: derive('jiedao-sm4', 16), macKey: derive('jiedao-sm3-mac', 32), indexKey: derive('jiedao-sm3-index', 32), fingerprint };
+  return {
+    encKey: derive('jiedao-sm4', 16), macKey: derive('jiedao-sm3-mac', 32), indexKey: derive('jiedao-sm3-index', 32), fingerprint,
+    fileKey: derive('jiedao-file', 32),
+  };
 }
 
 /** Records the fingerprint on first start; refuses a different key afterwards. */

@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_platform.js';
 import * as m0002 from './migrations/0002_jobs_files.js';
 import * as m0003 from './migrations/0003_approvals.js';
 import * as m0004 from './migrations/0004_audit_keyed_chain.js';
+import * as m0005 from './migrations/0005_files_at_rest.js';
 
 /**
  * Migrations are TypeScript modules, named `NNNN_what`. The platform owns 0001–0099, each module a
@@ -14,7 +15,7 @@ import * as m0004 from './migrations/0004_audit_keyed_chain.js';
  * every pending migration in name order instead of refusing one that sorts before the last
  * applied. Within a range names only grow, so a module's own migrations still apply in order.
  */
-const platformMigrations: Record<string, Migration> = { '0001_platform': m0001, '0002_jobs_files': m0002, '0003_approvals': m0003, '0004_audit_keyed_chain': m0004 };
+const platformMigrations: Record<string, Migration> = { '0001_platform': m0001, '0002_jobs_files': m0002, '0003_approvals': m0003, '0004_audit_keyed_chain': m0004, '0005_files_at_rest': m0005 };
 const migrations: Record<string, Migration> = { ...platformMigrations };
 
 export function registerMigrations(more: Record<string, Migration>): void {

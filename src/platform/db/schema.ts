@@ -99,8 +99,13 @@ export interface PolicyActivationTable {
   id: string; pack_code: string; activated_by: string | null; activated_at: DefaultTimestamp; reason: string;
 }
 export interface FileTable {
-  id: string; sha256: string; size: number; mime: string; original_name: string;
+  id: string;
+  /** Set only on files stored before encryption at rest: the plaintext blob's name (files/service.ts); cleared once sealed. */
+  sha256: string | null;
+  size: number; mime: string; original_name: string;
   created_by: string | null; created_at: DefaultTimestamp; owner_kind: string | null; owner_id: string | null;
+  /** When retention deleted the content (files/retention.ts); the row stays as history. */
+  expired_at: Timestamp | null;
 }
 export interface JobTable {
   id: string; kind: string; status: 'queued' | 'running' | 'done' | 'failed';

@@ -47,7 +47,8 @@ async function toBuffer(write: (stream: Writable) => Promise<unknown>): Promise<
  * released) as it arrives, so memory stays flat for 100,000+ rows. Returns the number of rows.
  */
 export async function streamXlsxExport(filePath: string, columns: ExportColumn[], rows: AsyncIterable<Record<string, CellValue>>, sheetName = '数据'): Promise<{ rows: number }> {
-  const out = fs.createWriteStream(filePath);
+  // Readable by the server's user only: an export may hold full ID numbers until it is stored (sealed).
+  const out = fs.createWriteStream(filePath, { mode: 0o600 });
   const closed = new Promise<void>((resolve, reject) => { out.on('close', () => resolve()); out.on('error', reject); });
   closed.catch(() => {}); // awaited below on success; on failure the writer's own error is thrown
   try {

@@ -5,7 +5,7 @@ import { errorOf, testApp, type TestApp } from '../../../test/helpers/app.js';
 import { buildApp, type App } from '../../server/app.js';
 import { inTransaction } from '../db/index.js';
 import { AppError } from '../http/errors.js';
-import { attachFile, contentDisposition, MAX_FILE_BYTES, openFile, registerFileAccess, storeFile } from './index.js';
+import { attachFile, contentDisposition, MAX_FILE_BYTES, openFile, registerFileAccess, storedFilePath, storeFile } from './index.js';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('0000000dIHDR-png-body')]);
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n');
@@ -58,7 +58,8 @@ describe('storing files', () => {
     expect((await refusal(storeFile(t.db, t.config.dataDir, { buffer: PNG, originalName: 'x.png', createdBy: null, allowed: 'image_pdf', maxBytes: 10 }))).code).toBe('FILE_TOO_LARGE');
   });
 
-  it('the same content is kept once on disk, under files/<sha[0..2]>/<sha>, with a row per upload', async () => {
+  it('each upload has its own sealed blob, named after its row and not after its content, with a row per upload', async () => {
+    // Deduplication by content was dropped with encryption at rest (README: one blob per row).
     const content = Buffer.concat([PDF, Buffer.from(`dedup-${Date.now()}`)]);
     const a = await storeFile(t.db, t.config.dataDir, { buffer: content, originalName: '甲.pdf', createdBy: null, allowed: 'image_pdf' });
     const src = path.join(t.config.dataDir, 'dedup-source.pdf');
@@ -66,12 +67,15 @@ describe('storing files', () => {
     const b = await storeFile(t.db, t.config.dataDir, { path: src, originalName: '..\\..\\乙.pdf', createdBy: null, allowed: 'image_pdf' });
     fs.rmSync(src);
     expect(a.id).not.toBe(b.id);
-    expect(b.sha256).toBe(a.sha256);
     expect(b.originalName).toBe('乙.pdf'); // no directories kept from the client's name
-    const blobDir = path.join(t.config.dataDir, 'files', a.sha256.slice(0, 2));
-    expect(fs.readdirSync(blobDir).filter((f) => f === a.sha256)).toHaveLength(1);
+    const blobA = storedFilePath(t.config.dataDir, a.id);
+    const blobB = storedFilePath(t.config.dataDir, b.id);
+    expect(fs.existsSync(blobA) && fs.existsSync(blobB)).toBe(true);
+    expect(fs.readFileSync(blobA).equals(fs.readFileSync(blobB))).toBe(false); // a random IV per file
     const opened = await openFile(t.db, b.id);
-    expect(fs.readFileSync(opened.path)).toEqual(content);
+    const chunks: Buffer[] = [];
+    for await (const c of opened.stream()) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks)).toEqual(content);
     expect(opened).toMatchObject({ mime: 'application/pdf', size: content.length, originalName: '乙.pdf' });
   });
 

@@ -1,18 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Db } from '../db/index.js';
 import { uuidv7 } from '../db/ids.js';
 import type { FileRow } from '../db/schema.js';
 import type { Actor } from '../auth/actor.js';
 import { AppError, notFound, unprocessable } from '../http/errors.js';
+import { FileIntegrityError, isSealed, openSealedStream, SEALED_MAGIC, sealStream } from './sealed.js';
 
 /**
- * Stored files (附件): the bytes live once per content under `<dataDir>/files/<sha[0..2]>/<sha>`,
- * each upload gets its own row in `files` (name, uploader, owner). The type is decided by the
- * content's magic bytes, never by the file name.
+ * Stored files (附件): each upload's bytes are encrypted at rest (SM4-CTR + HMAC-SM3 per segment,
+ * sealed.ts) in their own blob `<dataDir>/files/<id[-2..]>/<id>` (mode 0600, directories 0700), named
+ * after the row, never after the content; each row carries the name, uploader and owner. The type
+ * is decided by the content's magic bytes, never by the file name.
+ *
+ * Files stored before encryption (`sha256` set on the row) are plaintext blobs at
+ * `<dataDir>/files/<sha[0..2]>/<sha>`, possibly shared by several rows: they are still served, and
+ * `encryptLegacyFiles` (run at start-up) seals each into its own blob and removes the plaintext.
  */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 /** Uploaded spreadsheets (imports of a whole community's legacy list, comparison lists). */
@@ -61,7 +67,18 @@ export function fileStoreDir(dataDir?: string): string {
   return dir;
 }
 
-const blobPath = (dataDir: string, sha256: string) => path.join(dataDir, 'files', sha256.slice(0, 2), sha256);
+/** Where a file's sealed blob lives (named after the row id: its random tail spreads the directories). */
+export const storedFilePath = (dataDir: string, id: string) => path.join(dataDir, 'files', id.slice(-2), id);
+/** Where a plaintext blob from before encryption lives (content-addressed, shared by equal uploads). */
+export const legacyFilePath = (dataDir: string, sha256: string) => path.join(dataDir, 'files', sha256.slice(0, 2), sha256);
+
+/** Creates a blob directory; it and the `files` root are readable by the server's user only (0700, also when made earlier with 0755). */
+export function ensureBlobDir(dataDir: string, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const d of [path.join(dataDir, 'files'), dir]) {
+    if ((fs.statSync(d).mode & 0o777) !== 0o700) fs.chmodSync(d, 0o700);
+  }
+}
 
 /** A name safe to keep and to send back: no directories, no control characters, at most 200 characters. */
 function cleanName(name: string): string {
@@ -70,7 +87,7 @@ function cleanName(name: string): string {
   return (base || 'file').slice(0, 200);
 }
 
-export interface StoredFile { id: string; sha256: string; size: number; mime: string; originalName: string }
+export interface StoredFile { id: string; size: number; mime: string; originalName: string }
 
 export interface StoreFileInput {
   buffer?: Buffer;
@@ -82,7 +99,10 @@ export interface StoreFileInput {
   maxBytes?: number;
 }
 
-/** Checks type and size, writes the blob once per content and records a `files` row (in `db`, which may be a transaction). */
+/**
+ * Checks type and size, writes the sealed blob (streamed: a path is never read whole) and records a
+ * `files` row (in `db`, which may be a transaction).
+ */
 export async function storeFile(db: Db, dataDir: string, input: StoreFileInput): Promise<StoredFile> {
   const maxBytes = input.maxBytes ?? MAX_FILE_BYTES;
   let size: number;
@@ -106,52 +126,111 @@ export async function storeFile(db: Db, dataDir: string, input: StoreFileInput):
   }
 
   const root = fileStoreDir(dataDir);
+  const id = uuidv7();
+  const target = storedFilePath(root, id);
+  ensureBlobDir(root, path.dirname(target));
   const tmp = path.join(root, 'files', `.tmp-${randomBytes(8).toString('hex')}`);
-  fs.mkdirSync(path.dirname(tmp), { recursive: true });
-  const hash = createHash('sha256');
   try {
-    if (input.buffer) {
-      hash.update(input.buffer);
-      fs.writeFileSync(tmp, input.buffer);
-    } else {
-      await pipeline(fs.createReadStream(input.path!), async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) { hash.update(chunk); yield chunk; }
-      }, fs.createWriteStream(tmp));
+    const counted = { bytes: 0 };
+    const source = input.buffer ? Readable.from([input.buffer]) : fs.createReadStream(input.path!);
+    await pipeline(source, sealStream(id, counted), fs.createWriteStream(tmp, { mode: 0o600, flags: 'wx' }));
+    // A file on disk that grew after it was measured is measured again.
+    if (counted.bytes > maxBytes) throw fileTooLarge(maxBytes);
+    fs.renameSync(tmp, target);
+    const row = { id, sha256: null, size: counted.bytes, mime, original_name: cleanName(input.originalName), created_by: input.createdBy };
+    try {
+      await db.insertInto('files').values(row).execute();
+    } catch (e) {
+      fs.rmSync(target, { force: true });
+      throw e;
     }
-    const sha256 = hash.digest('hex');
-    const target = blobPath(root, sha256);
-    if (fs.existsSync(target)) {
-      fs.rmSync(tmp);
-    } else {
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.renameSync(tmp, target);
-    }
-    const row = { id: uuidv7(), sha256, size, mime, original_name: cleanName(input.originalName), created_by: input.createdBy };
-    await db.insertInto('files').values(row).execute();
-    return { id: row.id, sha256, size, mime, originalName: row.original_name };
+    return { id, size: row.size, mime, originalName: row.original_name };
   } finally {
     fs.rmSync(tmp, { force: true });
   }
 }
 
+/** 410 FILE_EXPIRED: a transient file past the policy pack's `files.retentionDays` (retention.ts). */
+export const fileExpired = () =>
+  new AppError(410, 'FILE_EXPIRED', '该文件已超过保存期限，已按规定删除。如仍需要，请重新导出或重新上传。');
+
+/** Files up to this size are checked whole before the first byte is sent, so a damaged one is a clean error. */
+export const VERIFY_BEFORE_SEND_BYTES = 64 * 1024 * 1024;
+
 export interface OpenedFile {
-  id: string; sha256: string; size: number; mime: string; originalName: string;
+  id: string; size: number; mime: string; originalName: string;
   createdBy: string | null; ownerKind: string | null; ownerId: string | null;
-  /** The blob on disk (read-only: it may be shared with other uploads of the same content). */
-  path: string;
+  /** The plaintext, decrypted as it is read; a segment that fails its check errors the stream (FileIntegrityError) before any of its bytes. */
   stream(): Readable;
+  /** Reads the whole blob and checks every tag without keeping anything (FileIntegrityError when it fails). */
+  verify(): Promise<void>;
 }
 
-/** The file's metadata and content; 404 NOT_FOUND when there is no such file. */
+/**
+ * The stored bytes as plaintext. The format is told by the blob's first bytes: sealed (magic) → checked
+ * and decrypted; anything else is plaintext, accepted only from a legacy blob (`plaintextAllowed`)
+ * — a plaintext file planted where a sealed one belongs is refused like any altered file.
+ */
+export async function* readStored(file: string, fileId: string, plaintextAllowed: boolean, verifyOnly: boolean): AsyncGenerator<Buffer> {
+  const source = fs.createReadStream(file);
+  try {
+    const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const first: Buffer[] = [];
+    let length = 0;
+    let done = false;
+    while (length < SEALED_MAGIC.length) {
+      const r = await it.next();
+      if (r.done) { done = true; break; }
+      first.push(r.value);
+      length += r.value.length;
+    }
+    const head = Buffer.concat(first);
+    const rest = async function* () {
+      yield head;
+      if (done) return;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    };
+    if (isSealed(head)) {
+      yield* openSealedStream(fileId, { verifyOnly })(rest());
+    } else if (plaintextAllowed) {
+      if (!verifyOnly) yield* rest();
+    } else {
+      throw new FileIntegrityError();
+    }
+  } finally {
+    source.destroy();
+  }
+}
+
+/** A row's blob: its own sealed blob, or (stored before encryption) the shared legacy one. */
+function locate(dataDir: string, row: Pick<FileRow, 'id' | 'sha256'>): { file: string; legacy: boolean } {
+  return row.sha256 ? { file: legacyFilePath(dataDir, row.sha256), legacy: true } : { file: storedFilePath(dataDir, row.id), legacy: false };
+}
+
+/**
+ * The file's metadata and content; 404 NOT_FOUND when there is no such file, 410 FILE_EXPIRED when
+ * retention removed it.
+ */
 export async function openFile(db: Db, id: string, dataDir?: string): Promise<OpenedFile> {
-  const row = await db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
+  const root = fileStoreDir(dataDir);
+  const read = () => db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
+  let row = await read();
   if (!row) throw notFound('未找到该文件。');
-  const p = blobPath(fileStoreDir(dataDir), row.sha256);
-  if (!fs.existsSync(p)) throw notFound('文件内容已丢失，请联系系统管理员。');
+  if (row.expired_at) throw fileExpired();
+  let where = locate(root, row);
+  // A legacy blob may have just been sealed into the row's own blob (encryptLegacyFiles): read the row again.
+  if (where.legacy && !fs.existsSync(where.file)) {
+    row = (await read()) ?? row;
+    if (row.expired_at) throw fileExpired();
+    where = locate(root, row);
+  }
+  if (!fs.existsSync(where.file)) throw notFound('文件内容已丢失，请联系系统管理员。');
+  const { file, legacy } = where;
   return {
-    id: row.id, sha256: row.sha256, size: row.size, mime: row.mime, originalName: row.original_name,
+    id: row.id, size: row.size, mime: row.mime, originalName: row.original_name,
     createdBy: row.created_by, ownerKind: row.owner_kind, ownerId: row.owner_id,
-    path: p, stream: () => fs.createReadStream(p),
+    stream: () => Readable.from(readStored(file, row.id, legacy, false), { objectMode: false }),
+    verify: async () => { for await (const _ of readStored(file, row.id, legacy, true)) { /* nothing is yielded */ } },
   };
 }
 

@@ -18,6 +18,8 @@ const streetPack: PolicyPack = {
     loginRateLimitPerMinute: 60,
   },
   audit: { retentionDays: 180 },
+  /** Transient work files (exports, uploads, error lists) are kept 7 days after their job finished. */
+  files: { retentionDays: 7 },
   grid: {
     regular: { maxMigrantShare: 0.4, maxRentalShare: 0.3, combine: 'or' },
     sizeHint: { rentals: [200, 250], migrants: [800, 1000] },
@@ -31,6 +33,7 @@ const bureauPack: PolicyPack = {
     description: '潍坊市某局机关管理制度汇编（种子文件 004 篇1）。',
     sources: ['004'],
   },
+  files: { retentionDays: 7 },
 };
 
 const defaults: Record<string, PolicyPack> = { street: streetPack, bureau: bureauPack };

@@ -30,6 +30,17 @@ export const auditSection = z.strictObject({
   retentionDays: z.number().int().min(180, '审计日志至少保存 180 天'),
 });
 
+/**
+ * Stored files (src/platform/files): transient work files — uploaded import and comparison
+ * spreadsheets, generated exports, comparison results and error lists, all owned by their job —
+ * are deleted this many days after their job finished (the row stays, marked expired). Photos and
+ * scans attached to records are never expired.
+ */
+export const filesSection = z.strictObject({
+  retentionDays: z.number().int('临时文件保存天数应为整数').min(1, '临时文件至少保存 1 天').max(3650, '临时文件保存天数不超过 3650 天')
+    .describe('临时文件（导入上传、导出、比对结果与错误清单）保存天数'),
+}).describe('文件');
+
 export const gridSection = z.strictObject({
   /** 000:122 — a regular (常规型) grid: migrants < 40 % of actual population OR rentals < 30 % of houses. */
   regular: z.strictObject({
@@ -52,6 +63,7 @@ export const platformSections = {
   }),
   security: securitySection,
   audit: auditSection,
+  files: filesSection,
   grid: gridSection,
 };
 
