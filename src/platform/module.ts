@@ -10,6 +10,7 @@ import { registerJobKind, type JobHandler } from './jobs/service.js';
 import { registerSchedule, type Schedule } from './jobs/scheduler.js';
 import { onCalendarChange, type CalendarChange } from './calendar/service.js';
 import { registerApprovalKind, type ApprovalKind } from './approvals/kinds.js';
+import { registerAuditNames, type AuditNames } from './audit/names.js';
 
 /**
  * What a business module (M2 population, M3 service hall, M4 leave …) brings, declared in one
@@ -28,6 +29,8 @@ export interface JiedaoModule {
   schedules?: Schedule[];
   calendarListeners?: ((tx: Db, change: CalendarChange) => Promise<void>)[];
   approvalKinds?: ApprovalKind[];
+  /** How the audit log names the module's records (the audit admin sees names, never internal ids). */
+  auditNames?: AuditNames;
   /** Tables holding data-scoped rows (each carries its unit); queried only through the scope helper. */
   scopedTables?: readonly string[];
   routes?: (app: FastifyInstance) => Promise<void>;
@@ -56,6 +59,7 @@ export function installModules(modules: readonly JiedaoModule[]): void {
     for (const l of m.calendarListeners ?? []) onCalendarChange(l);
     for (const k of m.approvalKinds ?? []) registerApprovalKind(k);
     for (const t of m.scopedTables ?? []) scoped.set(t, m.name);
+    if (m.auditNames) registerAuditNames(m.auditNames);
   }
 }
 

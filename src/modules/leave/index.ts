@@ -4,6 +4,7 @@ import { leavePolicySection, leaveRulesOf, LEAVE_FORM_FIELDS } from './policy.js
 import { LEAVE_KIND, onLeaveFinished, remindUnclosedLeave } from './service.js';
 import { LEAVE_MANAGE, LEAVE_REQUEST, LEAVE_SECTION, leaveRoutes } from './routes.js';
 import { seedLeaveDemo } from './demo.js';
+import { leaveAuditNames } from './audit-names.js';
 
 /**
  * M4 leave (请假/销假) — the approval engine's first consumer. Everyone with a post asks for leave
@@ -25,5 +26,6 @@ export const leaveModule: JiedaoModule = {
   }],
   schedules: [{ name: 'leave.close-reminders', spec: { dailyAt: '09:00' }, run: async ({ db, now }) => { await remindUnclosedLeave(db, now); } }],
   routes: leaveRoutes,
+  auditNames: leaveAuditNames,
   seedDemo: seedLeaveDemo,
 };

@@ -174,7 +174,8 @@ export { gridIndex };
  * (active anywhere, or left) are skipped — a returning person is registered through the form,
  * where the clerk sees the history — and reported as such.
  */
-export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, policy: { version: number }): Promise<ChunkResult> {
+/** `source`: the import job and the address it was asked from, for the chunk's audit event. */
+export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, policy: { version: number }, source?: { jobId: string; ip: string | null }): Promise<ChunkResult> {
   const tx = popTx(t);
   const result: ChunkResult = { succeeded: 0, failed: chunk.failed, skipped: chunk.skipped, errors: [...chunk.errors] };
   // Documents already in the registry (repeats inside the file were caught while preparing).
@@ -225,7 +226,7 @@ export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, poli
   // importer's counter row keeps the grid it was first created with.
   await tx.insertInto('work_counters').values({ user_id: actor.userId, month: monthOf(now), grid_id: counters[0]!.grid_id, collected: 0, entered: n, passed: 0 })
     .onConflict((oc) => oc.columns(['user_id', 'month']).doUpdateSet({ entered: sql`work_counters.entered + ${n}` })).execute();
-  await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'person.import', entity: 'person', ip: null, summary: { rows: n } });
+  await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'person.import', entity: 'person', ip: source?.ip ?? null, summary: { rows: n, ...(source ? { jobId: source.jobId } : {}) } });
   result.succeeded = n;
   return result;
 }

@@ -2,12 +2,14 @@ import type { JiedaoModule } from '../index.js';
 import * as migration from './migration.js';
 import * as collectionPointsMigration from './migration-collection-points.js';
 import * as permitsMigration from './migration-permits.js';
+import * as jobUploadsMigration from './migration-job-uploads.js';
 import { MANAGE_POINTS } from './collection-points.js';
 import { populationPolicySection } from './policy.js';
 import { populationRoutes } from './routes.js';
 import { seedPopulationDemo } from './demo.js';
 import { generatePopulation } from './generate.js';
 import { transferJobKinds } from './transfer.js';
+import { populationAuditNames } from './audit-names.js';
 
 /**
  * M2 — population, rental houses and grids. Permissions by role (data scope bounds each of them):
@@ -27,7 +29,7 @@ const STATION_WORK = [...COLLECT, 'person:review', 'move:confirm', 'recheck:writ
 
 export const populationModule: JiedaoModule = {
   name: 'population',
-  migrations: { '0100_population': migration, '0101_population_permits': permitsMigration, '0102_collection_point_contacts': collectionPointsMigration },
+  migrations: { '0100_population': migration, '0101_population_permits': permitsMigration, '0102_collection_point_contacts': collectionPointsMigration, '0103_job_uploads_owned': jobUploadsMigration },
   permissions: {
     grid_worker: GRID_WORK,
     station: STATION_WORK,
@@ -40,6 +42,7 @@ export const populationModule: JiedaoModule = {
   },
   policy: populationPolicySection,
   jobKinds: transferJobKinds,
+  auditNames: populationAuditNames,
   routes: populationRoutes,
   seedDemo: seedPopulationDemo,
   generate: generatePopulation,

@@ -79,3 +79,19 @@ describe('a resubmitted record keeps its history', () => {
     expect((await recordNow(record.id)).review_status).toBe('passed');
   });
 });
+
+describe('the audit log carries the review decision', () => {
+  it('a pass and a return are audited with the decision, the return reasons, the record kind, the grid and the late flag', async () => {
+    const returned = await registeredRecord('岑望舒');
+    const passed = await registeredRecord('岑望晴');
+    expect((await zhan.post(`${P}/records/${returned.id}/review`, { decision: 'return', reasons: '  现住址门牌号与房屋登记不一致  ' })).statusCode).toBe(200);
+    expect((await zhan.post(`${P}/records/${passed.id}/review`, { decision: 'pass' })).statusCode).toBe(200);
+    const summaryOf = async (action: string, id: string) => {
+      const e = await t.db.selectFrom('audit_events').select(['summary', 'ip']).where('action', '=', action).where('entity_id', '=', id).executeTakeFirstOrThrow();
+      expect(e.ip).toBe('127.0.0.1');
+      return JSON.parse(e.summary) as Record<string, unknown>;
+    };
+    expect(await summaryOf('record.return', returned.id)).toEqual({ decision: 'return', reasons: '现住址门牌号与房屋登记不一致', recordKind: 'arrival', gridId: grid, late: false });
+    expect(await summaryOf('record.pass', passed.id)).toEqual({ decision: 'pass', recordKind: 'arrival', gridId: grid, late: false });
+  });
+});

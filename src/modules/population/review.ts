@@ -105,7 +105,11 @@ export async function reviewRecord(db: Db, actor: Actor, recordId: string, input
       if (latest.id === recordId) await tx.updateTable('persons').set({ review_status: status, updated_at: now }).where('id', '=', record.person_id).execute();
     }
     if (status === 'passed') await bumpWork(tx, record.collected_by, monthOf(record.collected_at), record.grid_id, { passed: 1 });
-    await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: `record.${input.decision}`, entity: 'collection_record', entityId: recordId, ip });
+    // The audit admin reads the decision and, for a return, the reasons the collector was given.
+    await recordAudit(t, {
+      actorId: actor.userId, actorName: actor.name, action: `record.${input.decision}`, entity: 'collection_record', entityId: recordId, ip,
+      summary: { decision: input.decision, ...(input.decision === 'return' ? { reasons: input.reasons!.trim() } : {}), recordKind: record.kind, gridId: record.grid_id, late: record.late },
+    });
     return { id: recordId, reviewStatus: status, reviewedAt: now, returnReasons: input.reasons ?? null };
   });
 }

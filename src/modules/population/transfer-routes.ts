@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { uuid } from '../../platform/http/schemas.js';
 import { inTransaction } from '../../platform/db/index.js';
 import { enqueueJob } from '../../platform/jobs/index.js';
-import { storeFile, receiveUpload, registerFileAccess, MAX_SPREADSHEET_BYTES } from '../../platform/files/index.js';
+import { attachFile, storeFile, receiveUpload, registerFileAccess, MAX_SPREADSHEET_BYTES } from '../../platform/files/index.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { scopeCovers } from '../../platform/org/scope.js';
@@ -21,11 +21,15 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
 
   registerFileAccess('grid_incident', (database, actor, ownerId) => mayReadIncident(database, actor, ownerId));
 
-  const startJob = async (req: FastifyRequest, kind: string, allowed: 'xlsx') => {
+  const startJob = async (req: FastifyRequest, kind: typeof IMPORT_JOB | typeof COMPARE_JOB, allowed: 'xlsx') => {
     const { buffer, filename } = await receiveUpload(req);
     return inTransaction(db(), async (tx) => {
       const stored = await storeFile(tx, dataDir(), { buffer, originalName: filename, createdBy: req.actor!.userId, allowed, maxBytes: MAX_SPREADSHEET_BYTES });
-      const jobId = await enqueueJob(tx, { kind, params: { fileId: stored.id }, createdBy: req.actor!.userId });
+      // The job's own audit events carry the address it was asked from (`ip`).
+      const jobId = await enqueueJob(tx, { kind, params: { fileId: stored.id, ip: req.ip }, createdBy: req.actor!.userId });
+      // The upload is the job's work file: it belongs to the job (read by whoever may read the job)
+      // and expires with the job's other files after the pack's files.retentionDays.
+      await attachFile(tx, stored.id, 'job', jobId, { createdBy: req.actor!.userId });
       await recordAudit(tx, { actorId: req.actor!.userId, actorName: req.actor!.name, action: `${kind}.start`, entity: 'job', entityId: jobId, ip: req.ip });
       return { jobId };
     });
@@ -64,7 +68,7 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
       return reply.status(403).send({ error: { code: 'FORBIDDEN', message: '您没有导出完整证件号码的权限。', details: [] } });
     }
     const jobId = await inTransaction(db(), async (tx) => {
-      const id = await enqueueJob(tx, { kind: EXPORT_JOB, params: { filters }, createdBy: req.actor!.userId });
+      const id = await enqueueJob(tx, { kind: EXPORT_JOB, params: { filters, ip: req.ip }, createdBy: req.actor!.userId });
       await recordAudit(tx, { actorId: req.actor!.userId, actorName: req.actor!.name, action: `${EXPORT_JOB}.start`, entity: 'job', entityId: id, ip: req.ip, summary: { reveal: Boolean(filters.reveal) } });
       return id;
     });

@@ -183,6 +183,22 @@ export interface AuditEvent {
   /** Free-form: a string or an object of named values. */
   summary?: unknown;
   sealed?: boolean;
+  /** The actor's username (a failed login has none: `actorName` is what was typed). */
+  actorUsername?: string | null;
+  /** The record acted on, named by the server (a person masked, a unit by name, a job by kind and file). */
+  object?: AuditName | null;
+  /** Ids the summary holds → their names. */
+  names?: Record<string, AuditName>;
+}
+
+/** A record named for the audit admin: never an internal id, a full ID number or a resident's full name. */
+export interface AuditName {
+  name: string;
+  /** A person's masked ID number, a user's username, a request's applicant … */
+  detail?: string | null;
+  /** A code named by the page (a job's kind, a record's kind, a post …), read with `entity`. */
+  kind?: string | null;
+  entity?: string;
 }
 
 export interface AuditVerify {

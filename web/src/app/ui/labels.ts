@@ -9,8 +9,6 @@ export function useLabels() {
     scope: (code: string) => tx(`scope.${code}`, code),
     role: (code: string) => tx(`role.${code}`, code),
     dayKind: (code: string) => tx(`cal.kind.${code}`, code),
-    action: (code: string) => tx(`action.${code}`, code),
-    entity: (code: string) => tx(`entity.${code}`, code),
   };
 }
 

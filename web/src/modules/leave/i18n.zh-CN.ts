@@ -87,6 +87,35 @@ export const leaveZhCN = {
   'leave.print.closedLine': '已于 {at} 销假，实际结束 {end}，实休 {days} 天',
   'leave.print.notClosed': '未销假（应于 {by} 前销假）',
   'leave.print.foot': '依据：{pack} 第 {version} 版　状态：{status}　打印时间：{at}',
+
+  // Audit log
+  'action.leave.close': '销假',
+  'action.leave.balance_adjust': '调整假期余额',
+  'entity.leave_request': '请假申请',
+
+  // 制度参数 → leave
+  'pk.leave': '请销假',
+  'pk.types': '假别',
+  'pk.unit': '天数计算',
+  'pk.balance': '从年度余额中扣减',
+  'pk.fixedDays': '固定假期',
+  'pk.extraDaysPerBaby': '多胞胎每多一婴增加',
+  'pk.difficultBirthDays': '难产增加',
+  'pk.halfDayAllowed': '可请半天',
+  'pk.annualTiers': '年休假天数（按工龄）',
+  'pk.minYears': '工龄满',
+  'pk.annualTiers.days': '年休假',
+  'pk.days': '天数',
+  'pk.closeWithinDays': '假期结束后销假期限',
+  'pk.chain': '审批流程',
+  'pku.fixedDays': '天',
+  'pku.extraDaysPerBaby': '天',
+  'pku.difficultBirthDays': '天',
+  'pku.minYears': '年',
+  'pku.days': '天',
+  'pku.closeWithinDays': '天',
+  'pv.unit.workday': '按工作日计算',
+  'pv.unit.natural': '按自然日计算',
 } as const;
 
 export type LeaveKey = keyof typeof leaveZhCN;

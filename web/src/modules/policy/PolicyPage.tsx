@@ -36,6 +36,7 @@ import { DATE_FORMAT, fmtDate, fmtDateTime, officeToday, toDateStr } from '../..
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { notifier } from '../../app/ui/notify';
 import { PolicyTree } from './PolicyTree';
+import { readablePolicyPath } from './codes';
 
 export default function PolicyPage() {
   const { t } = useI18n();
@@ -208,15 +209,8 @@ function Versions({ code }: { code: string }) {
   );
 }
 
-/** "security.password.minLength" → "安全 › 密码规则 › 最短长度" (keys without a name stay as they are). */
-function readable(path: string, tx: (key: string, fallback: string) => string): string {
-  return path
-    .replace(/^document[./]/, '')
-    .split(/[./[\]]/)
-    .filter(Boolean)
-    .map((seg) => (/^\d+$/.test(seg) ? `#${Number(seg) + 1}` : tx(`pk.${seg}`, seg)))
-    .join(' › ');
-}
+/** A pack path in words (keys without a name stay as they are). */
+const readable = readablePolicyPath;
 
 function valueText(v: unknown, absent: string): string {
   if (v === undefined) return absent;

@@ -2,29 +2,28 @@ import { useMemo, useState, type ReactNode } from 'react';
 import { Button, Space, Tree } from 'antd';
 import type { DataNode } from 'antd/es/tree';
 import { useI18n } from '../../app/i18n';
+import { isFenKey, isShareKey, pickLabel, policyFieldKeys, policyKeyKeys, policyUnitKeys, policyValueKeys } from './codes';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function scalarText(v: unknown, empty: string): string {
-  if (v === null || v === undefined || v === '') return empty;
-  if (typeof v === 'string') return v;
-  return JSON.stringify(v);
-}
+type Scalar = string | number | boolean | null;
+const isScalar = (v: unknown): v is Scalar => v === null || ['string', 'number', 'boolean'].includes(typeof v);
 
 /** A short array of scalars reads best on one line: 200 – 250, or a, b, c. */
-function isScalarArray(v: unknown): v is (string | number | boolean | null)[] {
-  return Array.isArray(v) && v.length <= 12 && v.every((x) => x === null || ['string', 'number', 'boolean'].includes(typeof x));
+function isScalarArray(v: unknown): v is Scalar[] {
+  return Array.isArray(v) && v.length <= 12 && v.every(isScalar);
 }
 
-function itemLabel(v: unknown, i: number): string {
-  if (isObject(v)) {
-    for (const k of ['name', 'title', 'label', 'code', 'kind', 'type']) {
-      if (typeof v[k] === 'string' || typeof v[k] === 'number') return `${i + 1}. ${String(v[k])}`;
-    }
-  }
-  return `${i + 1}.`;
+/** A condition of an approval chain (`{ field, op, value }`), read as one sentence. */
+function isCondition(v: unknown): v is { field: string; op: string; value: Scalar | Scalar[] } {
+  return isObject(v) && typeof v.field === 'string' && typeof v.op === 'string' && 'value' in v && Object.keys(v).length === 3;
+}
+
+/** A small object of plain values without a name of its own (an annual-leave tier): one line. */
+function isFlatRow(v: unknown): v is Record<string, Scalar> {
+  return isObject(v) && !('name' in v) && Object.keys(v).length <= 4 && Object.values(v).every(isScalar);
 }
 
 export function collectKeys(doc: unknown, prefix = '$'): string[] {
@@ -33,7 +32,7 @@ export function collectKeys(doc: unknown, prefix = '$'): string[] {
     if (isObject(v)) {
       for (const [k, c] of Object.entries(v)) {
         const p = `${path}.${k}`;
-        if ((isObject(c) || Array.isArray(c)) && !isScalarArray(c)) {
+        if ((isObject(c) || Array.isArray(c)) && !isScalarArray(c) && !isCondition(c)) {
           out.push(p);
           walk(c, p);
         }
@@ -41,7 +40,7 @@ export function collectKeys(doc: unknown, prefix = '$'): string[] {
     } else if (Array.isArray(v)) {
       v.forEach((c, i) => {
         const p = `${path}[${i}]`;
-        if ((isObject(c) || Array.isArray(c)) && !isScalarArray(c)) {
+        if ((isObject(c) || Array.isArray(c)) && !isScalarArray(c) && !isCondition(c) && !isFlatRow(c)) {
           out.push(p);
           walk(c, p);
         }
@@ -52,7 +51,11 @@ export function collectKeys(doc: unknown, prefix = '$'): string[] {
   return out;
 }
 
-/** The pack document as a readable outline: Chinese section names where known, the key beside. */
+/**
+ * The pack document as a readable outline: every key by its name in the current language (the key
+ * itself in the tooltip, for the JSON editor), numbers with their unit (天, 小时, 元 …), codes in
+ * words, conditions of approval chains as sentences, leave types by their name.
+ */
 export function PolicyTree({ document }: { document: unknown }) {
   const { t, tx } = useI18n();
   const empty = t('policy.emptyValue');
@@ -61,30 +64,62 @@ export function PolicyTree({ document }: { document: unknown }) {
   const [expanded, setExpanded] = useState<string[]>(topKeys);
 
   const data = useMemo(() => {
-    const label = (k: string) => {
-      const zh = tx(`pk.${k}`, '');
-      return zh ? (
-        <>
-          <span className="pv-key">{zh}</span> <span className="pv-count mono">{k}</span>
-        </>
-      ) : (
-        <span className="pv-key mono">{k}</span>
-      );
-    };
-    const build = (v: unknown, path: string, title: ReactNode): DataNode => {
-      if (isScalarArray(v)) {
-        return {
-          key: path,
-          isLeaf: true,
-          title: (
-            <span>
-              {title}：<span className="pv-value">{v.length === 0 ? empty : v.map((x) => scalarText(x, empty)).join('、')}</span>
-            </span>
-          ),
-        };
+    const keyName = (parent: string, key: string) => pickLabel(tx, policyKeyKeys(parent, key), key);
+    const label = (parent: string, key: string, path: string): ReactNode => (
+      <span className="pv-key" title={path.replace(/^\$\./, '')}>
+        {keyName(parent, key)}
+      </span>
+    );
+
+    /** One value in words: a number with its unit, a code by its name, yes / no. */
+    const valueText = (parent: string, key: string, v: Scalar): string => {
+      if (v === null || v === '') return empty;
+      if (typeof v === 'boolean') return v ? t('common.yes') : t('common.no');
+      if (typeof v === 'number') {
+        if (isFenKey(key)) return `${(v / 100).toFixed(2)} ${t('policy.unit.yuan')}`;
+        if (isShareKey(key)) return `${Math.round(v * 1000) / 10}%`;
+        const unitKeys = policyUnitKeys(parent, key);
+        const unit = unitKeys ? pickLabel(tx, unitKeys, '') : '';
+        return unit ? `${v} ${unit}` : String(v);
       }
+      return pickLabel(tx, policyValueKeys(parent, key, v), v);
+    };
+    const arrayText = (parent: string, key: string, v: Scalar[]): string => {
+      if (v.length === 0) return empty;
+      // A numeric range (200–250 户): the unit once, at the end.
+      if (v.length === 2 && v.every((x) => typeof x === 'number')) {
+        const unitKeys = policyUnitKeys(parent, key);
+        const unit = unitKeys ? pickLabel(tx, unitKeys, '') : '';
+        return `${v[0]} – ${v[1]}${unit ? ` ${unit}` : ''}`;
+      }
+      return v.map((x) => valueText(parent, key, x)).join('、');
+    };
+    const conditionText = (c: { field: string; op: string; value: Scalar | Scalar[] }): string => {
+      const values = Array.isArray(c.value) ? c.value : [c.value];
+      return t('policy.condition', {
+        field: pickLabel(tx, policyFieldKeys(c.field), c.field),
+        op: pickLabel(tx, policyValueKeys('when', 'op', c.op), c.op),
+        value: values.map((x) => valueText('when', 'value', x)).join('、'),
+      });
+    };
+    const leaf = (path: string, title: ReactNode, text: string): DataNode => ({
+      key: path,
+      isLeaf: true,
+      title: (
+        <span>
+          {title}：<span className="pv-value">{text}</span>
+        </span>
+      ),
+    });
+
+    /** `parent`: the key of the object holding `v`'s key (names depend on it: patrolIntervalDays.grid ≠ the grid section). */
+    const build = (v: unknown, path: string, title: ReactNode, parent: string, key: string): DataNode => {
+      if (isCondition(v)) return leaf(path, title, conditionText(v));
+      if (isScalarArray(v)) return leaf(path, title, arrayText(parent, key, v));
       if (isObject(v)) {
         const entries = Object.entries(v);
+        // A record keyed by codes (leave types): each entry by its name.
+        const byName = entries.length > 0 && entries.every(([, c]) => isObject(c) && typeof c.name === 'string') && key === 'types';
         return {
           key: path,
           title: (
@@ -93,7 +128,18 @@ export function PolicyTree({ document }: { document: unknown }) {
               <span className="pv-count">{t('policy.items', { count: entries.length })}</span>
             </span>
           ),
-          children: entries.map(([k, c]) => build(c, `${path}.${k}`, label(k))),
+          children: entries.map(([k, c]) => {
+            const p = `${path}.${k}`;
+            const childTitle = byName ? (
+              <span className="pv-key" title={p.replace(/^\$\./, '')}>
+                {String((c as Record<string, unknown>).name)}
+              </span>
+            ) : (
+              label(key, k, p)
+            );
+            // A record's entries keep the record's key as their parent (leave.types.sick.fixedDays → types.fixedDays).
+            return build(c, p, childTitle, key, byName ? key : k);
+          }),
         };
       }
       if (Array.isArray(v)) {
@@ -105,21 +151,27 @@ export function PolicyTree({ document }: { document: unknown }) {
               <span className="pv-count">{t('policy.items', { count: v.length })}</span>
             </span>
           ),
-          children: v.map((c, i) => build(c, `${path}[${i}]`, <span className="pv-key">{itemLabel(c, i)}</span>)),
+          children: v.map((c, i) => {
+            const p = `${path}[${i}]`;
+            if (isCondition(c)) return { key: p, isLeaf: true, title: <span className="pv-value">{`${i + 1}. ${conditionText(c)}`}</span> };
+            if (isFlatRow(c)) {
+              const text = Object.entries(c).map(([k, x]) => `${keyName(key, k)} ${valueText(key, k, x)}`).join('，');
+              return { key: p, isLeaf: true, title: <span className="pv-value">{`${i + 1}. ${text}`}</span> };
+            }
+            const name = isObject(c) && typeof c.name === 'string' ? ` ${c.name}` : '';
+            return build(c, p, <span className="pv-key">{`${i + 1}.${name}`}</span>, key, key);
+          }),
         };
       }
-      return {
-        key: path,
-        isLeaf: true,
-        title: (
-          <span>
-            {title}：<span className="pv-value">{scalarText(v, empty)}</span>
-          </span>
-        ),
-      };
+      return leaf(path, title, valueText(parent, key, v as Scalar));
     };
-    if (isObject(document)) return Object.entries(document).map(([k, c]) => build(c, `$.${k}`, label(k)));
-    return [build(document, '$', '$')];
+    // The pack's own description first; the sections as stored.
+    if (isObject(document)) {
+      return Object.entries(document)
+        .sort(([a], [b]) => Number(b === 'meta') - Number(a === 'meta'))
+        .map(([k, c]) => build(c, `$.${k}`, label('', k, `$.${k}`), '', k));
+    }
+    return [build(document, '$', '$', '', '')];
   }, [document, t, tx, empty]);
 
   return (
