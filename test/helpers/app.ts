@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { LightMyRequestResponse } from 'fastify';
 import { openDatabase, type Database, type Db } from '../../src/platform/db/index.js';
 import { buildApp, type App } from '../../src/server/app.js';
@@ -7,6 +5,7 @@ import { prepareDatabase } from '../../src/server/bootstrap.js';
 import { loadConfig, type Config } from '../../src/server/config.js';
 import { DEMO_PASSWORD } from '../../src/platform/org/demo/seed.js';
 import { resetIpRateLimits } from '../../src/platform/auth/service.js';
+import { scratchPostgres } from './server-process.js';
 import { invalidatePolicyCache } from '../../src/platform/policy/service.js';
 import { invalidateOrgTree } from '../../src/platform/org/tree.js';
 import { invalidateProfiles } from '../../src/platform/org/profile.js';
@@ -21,29 +20,13 @@ export const onPostgres = (): boolean => Boolean(process.env.DATABASE_URL);
  * PostgreSQL database created for the file and dropped afterwards. Same migrations on both.
  */
 export async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
+  if (!process.env.DATABASE_URL) {
     const database = await openDatabase({ dataDir: 'memory://' });
     return { database, drop: () => database.close() };
   }
-  const name = `jiedao_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: u.toString(), poolSize: 5 });
-  return {
-    database,
-    drop: async () => {
-      await database.close();
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  const scratch = await scratchPostgres('jiedao_t');
+  const database = await openDatabase({ databaseUrl: scratch.url, poolSize: 5 });
+  return { database, drop: async () => { await database.close(); await scratch.drop(); } };
 }
 
 export interface Client {
