@@ -44,6 +44,10 @@ const employers = byIds(async (db, ids) => {
   return rows.map((r) => [r.id, { name: r.name }]);
 });
 
+/** A collection record (or a re-check of one): its person, or for a house record the address; its kind as the kind. */
+const recordName = (r: Parameters<typeof person>[0] & Parameters<typeof address>[0] & { kind: string }): AuditName =>
+  ({ ...(r.name !== null ? person(r) : { name: address(r) }), kind: r.kind });
+
 /** A collection record by its person (or, for a house record, the address), its kind as the kind. */
 const records = byIds(async (db, ids) => {
   const rows = await pop(db).selectFrom('collection_records')
@@ -51,7 +55,7 @@ const records = byIds(async (db, ids) => {
     .leftJoin('houses', 'houses.id', 'collection_records.house_id')
     .select(['collection_records.id', 'collection_records.kind', 'persons.name', 'persons.id_masked', 'houses.address', 'houses.building', 'houses.unit_no', 'houses.room'])
     .where('collection_records.id', 'in', ids).execute();
-  return rows.map((r) => [r.id, { ...(r.name !== null ? person(r) : { name: address(r) }), kind: r.kind }]);
+  return rows.map((r) => [r.id, recordName(r)]);
 });
 
 const rechecks = byIds(async (db, ids) => {
@@ -61,7 +65,7 @@ const rechecks = byIds(async (db, ids) => {
     .leftJoin('houses', 'houses.id', 'collection_records.house_id')
     .select(['rechecks.id', 'collection_records.kind', 'persons.name', 'persons.id_masked', 'houses.address', 'houses.building', 'houses.unit_no', 'houses.room'])
     .where('rechecks.id', 'in', ids).execute();
-  return rows.map((r) => [r.id, { ...(r.name !== null ? person(r) : { name: address(r) }), kind: r.kind }]);
+  return rows.map((r) => [r.id, recordName(r)]);
 });
 
 const moves = byIds(async (db, ids) => {

@@ -4,7 +4,7 @@ import { officeToday } from '../time.js';
 import type { ActorGrant, ActorPost } from '../auth/actor.js';
 import { getRole, type DataScopeKind } from './roles.js';
 import { loadOrgTree } from './tree.js';
-import { resolveScope, type DataScope } from './scope.js';
+import { resolveScope, unionScopes, type DataScope } from './scope.js';
 import { nowAndAfterCommit } from '../db/request-scope.js';
 
 /** A person's active posts, grants, permissions and data scope: what an Actor is built from. */
@@ -85,11 +85,12 @@ export async function loadProfile(db: Db, userId: string): Promise<Profile | nul
     .where('id', '=', userId).executeTakeFirst();
   if (!user) return null;
   const [posts, grants, tree] = await Promise.all([activePosts(db, [userId]), activeGrants(db, [userId]), loadOrgTree(db)]);
-  const scope = resolveScope(tree, userId, posts, grants.map((g) => ({ dataScope: g.dataScope as DataScopeKind, customUnitIds: g.customUnitIds })));
+  // Each grant's scope is resolved once; a permission's scope is the union over the grants giving it.
+  const grantScopes = grants.map((g) => ({ role: g.role, scope: resolveScope(tree, userId, posts, [{ dataScope: g.dataScope as DataScopeKind, customUnitIds: g.customUnitIds }]) }));
+  const scope = unionScopes(grantScopes.map((g) => g.scope));
   const scopeByPermission = new Map<string, DataScope>();
   for (const permission of permissionsOf(grants)) {
-    const giving = grants.filter((g) => getRole(g.role)?.permissions.includes(permission));
-    scopeByPermission.set(permission, resolveScope(tree, userId, posts, giving.map((g) => ({ dataScope: g.dataScope as DataScopeKind, customUnitIds: g.customUnitIds }))));
+    scopeByPermission.set(permission, unionScopes(grantScopes.filter((g) => getRole(g.role)?.permissions.includes(permission)).map((g) => g.scope)));
   }
   const profile: Profile = {
     userId, username: user.username, name: user.name, status: user.status, mustChangePassword: user.must_change_password,

@@ -44,13 +44,14 @@ export function resolveScope(tree: OrgTree, userId: string, posts: ScopePost[], 
   return { all, unitIds: all ? new Set(tree.units.keys()) : units, selfUserId: self ? userId : null };
 }
 
-/** The union of several scopes (a route open to any of several permissions). */
+/** The union of several scopes (a person's grants; a route open to any of several permissions), as resolveScope would give it. */
 export function unionScopes(scopes: DataScope[]): DataScope {
+  const selfUserId = scopes.find((s) => s.selfUserId)?.selfUserId ?? null;
   const all = scopes.find((s) => s.all);
-  if (all) return all;
+  if (all) return { ...all, selfUserId };
   const unitIds = new Set<string>();
   for (const s of scopes) for (const id of s.unitIds) unitIds.add(id);
-  return { all: false, unitIds, selfUserId: scopes.find((s) => s.selfUserId)?.selfUserId ?? null };
+  return { all: false, unitIds, selfUserId };
 }
 
 /** Does the scope cover this unit? */
