@@ -138,7 +138,7 @@ export async function sealAuditEvents(db: Db, limit = 2000, opts: { anchorDir?: 
     const rows = await tx.selectFrom('audit_events')
       .select(['seq', 'at', 'actor_id', 'actor_name', 'action', 'entity', 'entity_id', 'ip', 'summary'])
       .where('hash', 'is', null).where('chain_pos', 'is', null).orderBy('seq').limit(limit).execute();
-    if (rows.length === 0) return { count: 0, head };
+    if (rows.length === 0) return { count: 0, head, anchor };
     let prev = head.hash;
     let pos = BigInt(head.pos);
     const updates = rows.map((r) => {
@@ -152,11 +152,12 @@ export async function sealAuditEvents(db: Db, limit = 2000, opts: { anchorDir?: 
       await sql`update audit_events a set chain_pos = v.pos, hash = v.hash
         from (values ${values}) as v(seq, pos, hash) where a.seq = v.seq`.execute(tx);
     }
-    return { count: updates.length, head: { pos: Number(pos), hash: prev } };
+    return { count: updates.length, head: { pos: Number(pos), hash: prev }, anchor };
   });
   if (!sealed) return 0;
+  // The anchor read under the seal lock: rewritten only when the head moved past it.
   if (opts.anchorDir) {
-    const current = readHeadAnchor(opts.anchorDir);
+    const current = sealed.anchor;
     if (!current || current.pos !== sealed.head.pos || current.hash !== sealed.head.hash) {
       writeHeadAnchor(opts.anchorDir, { pos: sealed.head.pos, hash: sealed.head.hash, keyedFrom: await keyedFrom(db), at: new Date().toISOString() });
     }
