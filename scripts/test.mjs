@@ -13,6 +13,8 @@ const bin = (p) => path.join(root, 'node_modules', p);
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const args = process.argv.slice(2);
 const only = args.includes('--e2e') ? 'e2e' : args.includes('--unit') ? 'unit' : 'all';
+// Anything else on the command line is a vitest filter: `node scripts/test.mjs --e2e leave` runs one flow.
+const filters = args.filter((a) => !a.startsWith('--'));
 const db = process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite';
 
 function run(cmd, argv, env = {}) {
@@ -27,7 +29,7 @@ if (only === 'all') {
 }
 if (only !== 'e2e') {
   console.log(`\n== 单元与接口测试（数据库：${db}）==`);
-  status = run(node, [bin('vitest/vitest.mjs'), 'run']) || status;
+  status = run(node, [bin('vitest/vitest.mjs'), 'run', ...filters]) || status;
 }
 if (only !== 'unit') status = (await browserFlows()) || status;
 process.exit(status);
@@ -76,7 +78,7 @@ async function browserFlows() {
       console.error('浏览器流程测试：服务器未能在 90 秒内启动。');
       return 1;
     }
-    return run(node, [bin('vitest/vitest.mjs'), 'run', '--config', 'vitest.e2e.config.ts'], { JIEDAO_E2E_URL: url, JIEDAO_CHROMIUM: chromium });
+    return run(node, [bin('vitest/vitest.mjs'), 'run', '--config', 'vitest.e2e.config.ts', ...filters], { JIEDAO_E2E_URL: url, JIEDAO_CHROMIUM: chromium });
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r).once('error', r));
