@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../platform/db/index.js';
 import { migrateToLatest } from '../platform/db/migrator.js';
+import { migrateAsOwner } from '../platform/db/owner.js';
 import { checkStoredPacks, installDefaultPacks } from '../platform/policy/service.js';
 import { seedDemoStreet } from '../platform/org/demo/seed.js';
 import { checkKeyFingerprint, deriveKeys, loadMasterKey, setDataKeys } from '../platform/crypto/keys.js';
@@ -12,11 +13,11 @@ import type { Config } from './config.js';
 
 
 /**
- * Brings a database to a usable state: migrations, key check, default policy packs, then either
+ * Brings a database to a usable state: migrations (as the owner role when one is configured), key check, default policy packs, then either
  * the demo street (demo mode, empty database) or the first system admin (production, no users).
  */
-export async function prepareDatabase(db: Db, config: Pick<Config, 'demo' | 'dataDir' | 'dataKey'>, log: (msg: string) => void = () => {}): Promise<void> {
-  const applied = await migrateToLatest(db);
+export async function prepareDatabase(db: Db, config: Pick<Config, 'demo' | 'dataDir' | 'dataKey'> & Partial<Pick<Config, 'databaseOwnerUrl'>>, log: (msg: string) => void = () => {}): Promise<void> {
+  const applied = config.databaseOwnerUrl ? await migrateAsOwner(config.databaseOwnerUrl, db) : await migrateToLatest(db);
   if (applied.length) log(`数据库迁移完成：${applied.join(', ')}`);
   const keys = deriveKeys(loadMasterKey(config.dataKey, config.dataDir));
   await checkKeyFingerprint(db, keys);

@@ -6,6 +6,11 @@ export interface Config {
   host: string;
   /** PostgreSQL connection string; when absent the embedded PGlite database is used. */
   databaseUrl: string | undefined;
+  /**
+   * PostgreSQL connection string of the role that runs migrations and owns the tables
+   * (`DATABASE_URL_OWNER`); the runtime role of `databaseUrl` then cannot alter the audit table.
+   */
+  databaseOwnerUrl: string | undefined;
   /** Directory of the embedded database, the key file and stored files. */
   dataDir: string;
   /** Load the demo street into an empty database. */
@@ -27,6 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: Number(env.PORT ?? 3000),
     host: env.HOST ?? '127.0.0.1',
     databaseUrl,
+    databaseOwnerUrl: databaseUrl ? env.DATABASE_URL_OWNER?.trim() || undefined : undefined,
     dataDir: path.resolve(env.JIEDAO_DATA_DIR ?? './data'),
     demo: demoRaw === undefined || demoRaw === '' ? !databaseUrl : demoRaw === '1' || demoRaw === 'true',
     dataKey: env.JIEDAO_DATA_KEY?.trim() || undefined,
