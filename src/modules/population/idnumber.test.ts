@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkIdNumberFor, maskIdNumber, parseIdNumber, validUscc, type IdNumberProblem } from './idnumber.js';
+import { checkIdNumberFor, maskIdNumber, parseIdNumber, usccCheckChar, validUscc, type IdNumberProblem } from './idnumber.js';
 import {
   EDUCATION, ETHNICITIES, ETHNICITY_BY_CODE, ID_TYPES, ORIGINS, isKnown, originName,
 } from './dictionaries.js';
@@ -324,5 +324,48 @@ describe('dictionaries', () => {
     expect(originName('440304')).toBe('广东省');
     expect(originName('000000')).toBeNull();
     expect(originName('5101')).toBeNull();
+  });
+});
+
+/** Edges the mutation run (npm run mutate idnumber) found no test holding. */
+describe('ID number edges', () => {
+  it('a birth date with month 00, month 13 or day 00 is BIRTH_DATE, whatever the check character', () => {
+    for (const date of ['19900001', '19901301', '19900100']) {
+      const r = resident(withCheck(`510107${date}123`));
+      expect(r.ok ? 'ok' : r.problem, date).toBe('BIRTH_DATE');
+    }
+  });
+
+  it('refuses an office date that is not YYYY-MM-DD exactly', () => {
+    for (const today of ['2025-6-15', 'x2025-06-15', '2025-06-15x']) {
+      expect(() => resident(withCheck('51010719900101123'), today), today).toThrow(/YYYY-MM-DD/);
+    }
+  });
+
+  it('masks after trimming, and a number of 4 characters or fewer completely', () => {
+    expect(maskIdNumber(' 51010719900101123X ')).toBe('510107********123X');
+    expect(maskIdNumber('AB12')).toBe('****');
+    expect(maskIdNumber('AB123')).toBe('AB****23');
+  });
+
+  it('other documents: 1 and 32 characters are accepted, 0 and 33 are LENGTH', () => {
+    expect(checkIdNumberFor('passport', 'E', TODAY).ok).toBe(true);
+    expect(checkIdNumberFor('passport', 'E'.repeat(32), TODAY).ok).toBe(true);
+    for (const raw of ['', '   ', 'E'.repeat(33)]) {
+      const r = checkIdNumberFor('passport', raw, TODAY);
+      expect(r.ok ? 'ok' : r.problem, `${raw.length} characters`).toBe('LENGTH');
+    }
+  });
+
+  it('a unified social credit code of 19 characters, or with a character outside GB 32100, is refused', () => {
+    const first17 = '91350100M000100Y4';
+    const good = first17 + usccCheck(first17);
+    expect(validUscc(good)).toBe(true);
+    expect(validUscc(`${good}0`)).toBe(false);
+    expect(validUscc(good.slice(0, 17))).toBe(false);
+    expect(usccCheckChar(first17.slice(0, 16))).toBeNull();
+    expect(usccCheckChar(`${first17}0`)).toBeNull();
+    // I is not in the GB 32100 charset: no check character can make the code valid.
+    for (const c of USCC_CHARSET) expect(validUscc(`I${first17.slice(1)}${c}`)).toBe(false);
   });
 });
