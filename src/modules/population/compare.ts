@@ -9,7 +9,7 @@ import { loadProfile } from '../../platform/org/profile.js';
 import { scopeFilter, type DataScope } from '../../platform/org/scope.js';
 import type { JobContext } from '../../platform/jobs/index.js';
 import { attachFile, MAX_GENERATED_BYTES, openFile, storeFile, type OpenedFile } from '../../platform/files/index.js';
-import { notFound } from '../../platform/http/errors.js';
+import { AppError, notFound } from '../../platform/http/errors.js';
 import { readXlsxRows, streamXlsxExport } from '../../platform/excel/index.js';
 import { checkDocument, idIndex } from './identity.js';
 import { pop } from './schema.js';
@@ -109,8 +109,9 @@ export async function runCompare(ctx: JobContext): Promise<void> {
   }
 }
 
-/** Does `viewer` hold `person:compare` over at least the uploader's scope? */
-const covers = (viewer: DataScope, uploader: DataScope) => viewer.all || (!uploader.all && [...uploader.unitIds].every((id) => viewer.unitIds.has(id)));
+/** Does `viewer` hold `person:compare` over at least the uploader's scope (an empty one covers nobody else)? */
+const covers = (viewer: DataScope, uploader: DataScope) =>
+  viewer.all || (!uploader.all && uploader.unitIds.size > 0 && [...uploader.unitIds].every((id) => viewer.unitIds.has(id)));
 
 /**
  * The finished comparison `jobId` as `actor` may read it: the uploader, or someone holding
@@ -131,7 +132,10 @@ async function readableComparison(db: Db, actor: Actor, jobId: string): Promise<
   const row = await db.selectFrom('files').select('id').where('owner_kind', '=', 'job').where('owner_id', '=', job.id).where('id', '!=', sourceId)
     .orderBy('id', 'desc').executeTakeFirst();
   if (!row) throw missing();
-  return { file: await openFile(db, row.id), result: job.result as CompareJobResult };
+  const result = job.result as Partial<CompareJobResult> | null;
+  // A comparison made before the uploaded numbers were kept has no `rows` count and another layout.
+  if (typeof result?.rows !== 'number') throw new AppError(410, 'COMPARISON_OUTDATED', '该比对结果由旧版本生成，不含您上传的号码，请重新上传名单比对。');
+  return { file: await openFile(db, row.id), result: result as CompareJobResult };
 }
 
 export interface CompareRow {

@@ -363,6 +363,16 @@ describe('export and comparison', () => {
     expect((await police.get(`/api/v1/population/comparisons/${exp.json().jobId}/rows`)).statusCode).toBe(404);
   });
 
+  it('a comparison made before the uploaded numbers were kept answers 410 COMPARISON_OUTDATED, not a broken file', async () => {
+    const { job } = await compareAsPolice();
+    await t.db.updateTable('jobs').set({ result: JSON.stringify({ registered: 1, left: 1, unknown: 1, invalid: 2 }) }).where('id', '=', job.id).execute();
+    for (const url of [`/api/v1/population/comparisons/${job.id}/rows`, `/api/v1/population/comparisons/${job.id}/result`]) {
+      const res = await police.get(url);
+      expect(res.statusCode, url).toBe(410);
+      expect(errorOf(res).code).toBe('COMPARISON_OUTDATED');
+    }
+  });
+
   it('each view and download of the uploaded numbers is audited by name; no audit entry, job row or log line carries a number', async () => {
     const lines: string[] = [];
     const log = t.app.log as unknown as Record<symbol, unknown> & { level: string };
