@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { uuid } from '../../platform/http/schemas.js';
+import { pageQuery, uuid } from '../../platform/http/schemas.js';
 import { inTransaction } from '../../platform/db/index.js';
 import { enqueueJob } from '../../platform/jobs/index.js';
-import { attachFile, storeFile, receiveUpload, registerFileAccess, MAX_SPREADSHEET_BYTES } from '../../platform/files/index.js';
+import { attachFile, contentDisposition, storeFile, receiveUpload, registerFileAccess, MAX_SPREADSHEET_BYTES } from '../../platform/files/index.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { scopeCovers } from '../../platform/org/scope.js';
 import { COMPARE_JOB, EXPORT_JOB, IMPORT_JOB, importTemplate } from './transfer.js';
 import { mayReadIncident } from './incidents.js';
+import { COMPARE_RESULTS, comparisonDownload, comparisonRows } from './compare.js';
 
 /** Uploads (imports, comparisons, incident photos), the import template and export requests. */
 export async function transferRoutes(app: FastifyInstance): Promise<void> {
@@ -40,6 +41,17 @@ export async function transferRoutes(app: FastifyInstance): Promise<void> {
 
   r.post(`${P}/comparisons`, { config: { permission: 'person:compare' }, schema: { tags, consumes: ['multipart/form-data'] } },
     async (req, reply) => reply.status(202).send(await startJob(req, COMPARE_JOB, 'xlsx')));
+
+  // A finished comparison's rows with the uploader's own numbers (audited per view), and its file.
+  r.get(`${P}/comparisons/:id/rows`, {
+    config: { permission: 'person:compare' },
+    schema: { tags, params: z.strictObject({ id: uuid }), querystring: z.strictObject({ ...pageQuery, result: z.enum(COMPARE_RESULTS).optional() }) },
+  }, async (req) => comparisonRows(db(), req.actor!, req.params.id, req.query, req.ip));
+
+  r.get(`${P}/comparisons/:id/result`, { config: { permission: 'person:compare' }, schema: { tags, params: z.strictObject({ id: uuid }) } }, async (req, reply) => {
+    const file = await comparisonDownload(db(), req.actor!, req.params.id, req.ip);
+    return reply.type(file.mime).header('content-disposition', contentDisposition(file.originalName)).send(file.stream());
+  });
 
   r.get(`${P}/imports/template`, { config: { permission: 'person:import' }, schema: { tags } }, async (req, reply) => {
     const tree = await loadOrgTree(db());

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
 import ExcelJS from '../../platform/excel/exceljs.js';
 import { errorOf, testApp, type Client, type TestApp } from '../../../test/helpers/app.js';
 import { nextResidentId, residentId } from '../../../test/helpers/idnumbers.js';
@@ -59,6 +60,20 @@ const sheetRows = (ws: ExcelJS.Worksheet) => {
 
 const row = (o: Partial<Record<string, string>>) => IMPORT_HEADERS.map((h) => o[h] ?? '');
 const good = (n: number, grid = '蜀汉街社区第3网格') => ({ 证件号码: nextResidentId(), 姓名: `导入${n}号`, 网格: grid, 来本地日期: '2026-03-01', 民族: '汉族', 文化程度: '大学本科毕业', 户籍地: '510107' });
+/** The police liaison compares a registered, a departed, an unknown, a short and a mistyped number. */
+async function compareAsPolice(): Promise<{ job: { id: string; status: string; resultUrl?: string } & Record<string, unknown>; sent: string[] }> {
+  const gridId = (await t.db.selectFrom('org_units').select('id').where('name', '=', '蜀汉街社区第1网格').executeTakeFirstOrThrow()).id;
+  const [active, gone, unknown] = [nextResidentId(), nextResidentId(), nextResidentId()];
+  expect((await wg.post('/api/v1/population/persons', { idNumber: active, name: '比对在住', gridId, arrivedOn: '2026-02-01' })).statusCode).toBe(201);
+  const left = (await wg.post('/api/v1/population/persons', { idNumber: gone, name: '比对离开', gridId, arrivedOn: '2026-02-01' })).json();
+  await wg.post(`/api/v1/population/persons/${left.id}/depart`, { leftOn: '2026-03-01' });
+  const mistyped = `${unknown.slice(0, 17)}${unknown.endsWith('0') ? '1' : '0'}`;
+  const sent = [active, gone, unknown, '123', mistyped];
+  const res = await upload(police, '/api/v1/population/comparisons', await xlsx(['证件号码', '备注'], sent.map((n) => [n, '派出所名单'])));
+  expect(res.statusCode, res.body).toBe(202);
+  await runPendingJobs(t.db);
+  return { job: (await police.get(`/api/v1/jobs/${res.json().jobId}`)).json(), sent };
+}
 const persons = async () => Number((await pop(t.db).selectFrom('persons').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
 
 describe('import', () => {
@@ -292,22 +307,99 @@ describe('export and comparison', () => {
     expect(back).toMatchObject({ grid_id: gridId, house_id: house.id, ethnicity: '03', origin: '511600', education: '21', occupation: '厨师', arrival_reason: '务工', arrived_on: '2026-02-01' });
   });
 
-  it('a comparison of uploaded ID numbers says who is registered, who has left, who is unknown', async () => {
-    const gridId = (await t.db.selectFrom('org_units').select('id').where('name', '=', '蜀汉街社区第1网格').executeTakeFirstOrThrow()).id;
-    const [active, gone, unknown] = [nextResidentId(), nextResidentId(), nextResidentId()];
-    await wg.post('/api/v1/population/persons', { idNumber: active, name: '比对在住', gridId, arrivedOn: '2026-02-01' });
-    const left = (await wg.post('/api/v1/population/persons', { idNumber: gone, name: '比对离开', gridId, arrivedOn: '2026-02-01' })).json();
-    await wg.post(`/api/v1/population/persons/${left.id}/depart`, { leftOn: '2026-03-01' });
-    const res = await upload(police, '/api/v1/population/comparisons', await xlsx(['证件号码'], [[active], [gone], [unknown], ['123']]));
-    expect(res.statusCode, res.body).toBe(202);
+  it('a comparison of uploaded ID numbers says who is registered, who has left, who is not in the registry', async () => {
+    const { job, sent } = await compareAsPolice();
+    expect(job).toMatchObject({ status: 'done', processed: 5, result: { rows: 5, registered: 1, left: 1, unknown: 1, invalid: 2 } });
+    const rows = sheetRows(await download(police, `/api/v1/population/comparisons/${job.id}/result`));
+    expect(rows[0]).toEqual(['行号', '上传的证件号码', '比对结果', '库中证件号码（脱敏）', '所在网格', '离开日期']);
+    expect(rows.slice(1).map((r) => r[2])).toEqual(['在住登记', '已离开', '库中无此人', '号码无效', '号码无效']);
+    expect(rows[1]![4]).toBe('蜀汉街社区第1网格');
+    expect(rows.slice(1).map((r) => r[1])).toEqual(sent);
+    expect((await upload(liuguan, '/api/v1/population/comparisons', await xlsx(['证件号码'], [[sent[0]!]]))).statusCode).toBe(403);
+  });
+
+  it('the uploader gets their own numbers back, exactly as sent, row by row on the page and in the Excel; the registry side stays masked', async () => {
+    const { job, sent } = await compareAsPolice();
+    const page = await police.get(`/api/v1/population/comparisons/${job.id}/rows?pageSize=100`);
+    expect(page.statusCode, page.body).toBe(200);
+    const items = page.json().items as { rowNumber: number; uploaded: string; result: string; registryMasked: string | null }[];
+    expect(items.map((i) => i.uploaded)).toEqual(sent);
+    expect(items.map((i) => [i.rowNumber, i.result])).toEqual([[2, 'registered'], [3, 'left'], [4, 'unknown'], [5, 'invalid'], [6, 'invalid']]);
+    // The registry's matched person: masked, never the full number from the registry's side.
+    expect(items[0]!.registryMasked).toMatch(/\*/);
+    expect(items[0]!.registryMasked).not.toBe(sent[0]);
+    expect(items[2]!.registryMasked).toBeNull();
+    // Only the rows the registry does not know: the uploader matches them back to their list.
+    const unknown = (await police.get(`/api/v1/population/comparisons/${job.id}/rows?result=unknown`)).json();
+    expect(unknown).toMatchObject({ total: 1, items: [{ rowNumber: 4, uploaded: sent[2], result: 'unknown' }] });
+    // Not offered as a generic job download (which would bypass the comparison's own audit).
+    expect(job.resultUrl).toBeUndefined();
+  });
+
+  it('nobody but the uploader, or someone holding person:compare over the same scope, sees the uploaded numbers', async () => {
+    const { job } = await compareAsPolice();
+    const rows = `/api/v1/population/comparisons/${job.id}/rows`;
+    const file = `/api/v1/population/comparisons/${job.id}/result`;
+    // Without the permission: 403; the job's generic view does not carry them either.
+    for (const c of [liuguan, zhan]) {
+      expect((await c.get(rows)).statusCode).toBe(403);
+      expect((await c.get(file)).statusCode).toBe(403);
+    }
+    const sec = await t.login('secadmin');
+    const userId = async (u: string) => (await t.db.selectFrom('users').select('id').where('username', '=', u).executeTakeFirstOrThrow()).id;
+    const community = (await t.db.selectFrom('org_units').select('id').where('name', '=', '蜀汉街社区').executeTakeFirstOrThrow()).id;
+    // person:compare over a narrower scope than the uploader's: 404, as if there were no such comparison.
+    expect((await sec.post(`/api/v1/admin/users/${await userId('keyuan1')}/grants`, { role: 'police_liaison', dataScope: 'custom', customUnitIds: [community] })).statusCode).toBe(201);
+    const narrow = await t.login('keyuan1');
+    expect((await narrow.get(rows)).statusCode).toBe(404);
+    expect((await narrow.get(file)).statusCode).toBe(404);
+    // person:compare over the same scope (the whole street): sees them.
+    expect((await sec.post(`/api/v1/admin/users/${await userId('jigongwei')}/grants`, { role: 'police_liaison', dataScope: 'all' })).statusCode).toBe(201);
+    const colleague = await t.login('jigongwei');
+    expect((await colleague.get(rows)).statusCode).toBe(200);
+    // A job that is not a comparison is no comparison.
+    const exp = await police.post('/api/v1/population/exports', { filters: { status: 'active' } });
     await runPendingJobs(t.db);
-    const job = (await police.get(`/api/v1/jobs/${res.json().jobId}`)).json();
-    expect(job.status).toBe('done');
-    const rows = sheetRows(await download(police, job.resultUrl));
-    expect(rows.slice(1).map((r) => r[2])).toEqual(['在住登记', '已离开', '未登记', '号码无效']);
-    expect(rows[1]![3]).toBe('蜀汉街社区第1网格');
-    expect(JSON.stringify(rows)).not.toContain(active);
-    expect((await upload(liuguan, '/api/v1/population/comparisons', await xlsx(['证件号码'], [[active]]))).statusCode).toBe(403);
+    expect((await police.get(`/api/v1/population/comparisons/${exp.json().jobId}/rows`)).statusCode).toBe(404);
+  });
+
+  it('a comparison made before the uploaded numbers were kept answers 410 COMPARISON_OUTDATED, not a broken file', async () => {
+    const { job } = await compareAsPolice();
+    await t.db.updateTable('jobs').set({ result: JSON.stringify({ registered: 1, left: 1, unknown: 1, invalid: 2 }) }).where('id', '=', job.id).execute();
+    for (const url of [`/api/v1/population/comparisons/${job.id}/rows`, `/api/v1/population/comparisons/${job.id}/result`]) {
+      const res = await police.get(url);
+      expect(res.statusCode, url).toBe(410);
+      expect(errorOf(res).code).toBe('COMPARISON_OUTDATED');
+    }
+  });
+
+  it('each view and download of the uploaded numbers is audited by name; no audit entry, job row or log line carries a number', async () => {
+    const lines: string[] = [];
+    const log = t.app.log as unknown as Record<symbol, unknown> & { level: string };
+    const [stream, level] = [log[pino.symbols.streamSym], log.level];
+    log[pino.symbols.streamSym] = { write: (line: string) => { lines.push(line); } };
+    log.level = 'trace';
+    let job: { id: string }; let sent: string[];
+    try {
+      ({ job, sent } = await compareAsPolice());
+      expect((await police.get(`/api/v1/population/comparisons/${job.id}/rows`)).statusCode).toBe(200);
+      expect((await police.get(`/api/v1/population/comparisons/${job.id}/rows?page=2&pageSize=2`)).statusCode).toBe(200);
+      expect((await police.get(`/api/v1/population/comparisons/${job.id}/result`)).statusCode).toBe(200);
+    } finally {
+      log[pino.symbols.streamSym] = stream;
+      log.level = level;
+    }
+    expect(lines.length).toBeGreaterThan(0); // the capture works
+    const events = await t.db.selectFrom('audit_events').selectAll().where('entity_id', '=', job.id).where('action', 'in', ['population.compare.view', 'population.compare.download']).orderBy('seq').execute();
+    expect(events.map((e) => e.action)).toEqual(['population.compare.view', 'population.compare.view', 'population.compare.download']);
+    const police1 = await t.db.selectFrom('users').select('id').where('username', '=', 'paichusuo').executeTakeFirstOrThrow();
+    expect(events.every((e) => e.actor_id === police1.id)).toBe(true);
+    expect(events.map((e) => (typeof e.summary === 'string' ? JSON.parse(e.summary) : e.summary))).toEqual([{ page: 1, rows: 5 }, { page: 2, rows: 2 }, { rows: 5 }]);
+    const everything = JSON.stringify([
+      lines, await t.db.selectFrom('audit_events').select(['summary', 'entity_id']).execute(),
+      await t.db.selectFrom('jobs').select(['params', 'result', 'cursor', 'error']).where('id', '=', job.id).execute(),
+    ]);
+    for (const n of sent.filter((x) => x.length === 18)) expect(everything).not.toContain(n);
   });
 });
 

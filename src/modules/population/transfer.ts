@@ -5,15 +5,15 @@ import type { Actor } from '../../platform/auth/actor.js';
 import { inTransaction, type Db } from '../../platform/db/index.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
-import { loadProfile } from '../../platform/org/profile.js';
 import { scopeFilter } from '../../platform/org/scope.js';
 import type { JobContext } from '../../platform/jobs/index.js';
 import { MAX_GENERATED_BYTES, openFile, storeFile } from '../../platform/files/index.js';
 import { readXlsxRows, streamXlsxExport, writeErrorFile, writeTemplate } from '../../platform/excel/index.js';
 import { EDUCATION_BY_CODE, ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, ORIGIN_FULL_NAMES, originFullName } from './dictionaries.js';
-import { checkDocument, idIndex, reveal } from './identity.js';
+import { reveal } from './identity.js';
 import { EXPORT_EXTRA_HEADERS, IMPORT_COLUMNS, IMPORT_HEADERS, LEFT_STATUS, REQUIRED_HEADERS, gridIndex, prepareChunk, writeChunk, type ImportRow, type PreparedChunk, type RowError } from './import.js';
 import { populationPolicy } from './policy.js';
+import { COMPARE_JOB, jobActor, runCompare } from './compare.js';
 import { pop } from './schema.js';
 import { todayOffice, unitName } from './common.js';
 import { formatHouseAddress } from './address.js';
@@ -22,19 +22,14 @@ import ExcelJS from '../../platform/excel/exceljs.js';
 /**
  * Spreadsheet work run as background jobs (src/platform/jobs): imports of legacy person lists,
  * masked exports (for the police liaison among others) and comparisons of an uploaded list of ID
- * numbers against the registry. Each job acts as the person who started it, within their scope.
+ * numbers against the registry (compare.ts). Each job acts as the person who started it, within their scope.
  */
+export { COMPARE_JOB };
 export const IMPORT_JOB = 'population.import';
 export const EXPORT_JOB = 'population.export';
-export const COMPARE_JOB = 'population.compare';
 const CHUNK = 1000;
 
-/** The job's creator as an actor: their scope and permissions as of now. */
-async function actorOf(db: Db, userId: string): Promise<Actor> {
-  const profile = await loadProfile(db, userId);
-  if (!profile || profile.status !== 'active') throw new Error('发起任务的账号已停用。');
-  return { ...profile, session: { id: 'job', kind: 'bearer', csrfToken: '' } };
-}
+const actorOf = jobActor;
 
 const dataDirOf = (ctx: JobContext) => ctx.dataDir;
 
@@ -221,67 +216,6 @@ async function runExport(ctx: JobContext): Promise<void> {
     await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: filters.reveal ? 'person.reveal' : 'person.export', entity: 'person', ip: ip ?? null, summary: { kind: 'export', rows: n, jobId: job.id } });
   } finally {
     fs.rmSync(file, { force: true });
-  }
-}
-
-// ------------------------------------------------------------------ comparison
-
-/**
- * 比对: an uploaded list of ID numbers (a column 证件号码) against the registry — registered (with the
- * grid), left (with the date), unknown, or not a valid number. The police liaison's scope is the
- * whole street; a narrower scope compares within itself.
- */
-async function runCompare(ctx: JobContext): Promise<void> {
-  const { db, job } = ctx;
-  const params = job.params as { fileId: string; ip?: string };
-  const actor = await actorOf(db, job.created_by!);
-  const tree = await loadOrgTree(db);
-  const source = await openFile(db, params.fileId);
-  const out = path.join(os.tmpdir(), `jiedao-compare-${job.id}.xlsx`);
-  const today = todayOffice();
-  let processed = 0;
-  const counts = { registered: 0, left: 0, unknown: 0, invalid: 0 };
-  async function* results() {
-    let batch: { rowNumber: number; raw: string }[] = [];
-    const flush = async function* () {
-      const keyed = batch.map((b) => {
-        try { const d = checkDocument('resident_id', b.raw, today); return { ...b, key: d.normalized ? idIndex(d.normalized) : null }; } catch { return { ...b, key: null }; }
-      });
-      const keys = keyed.flatMap((k) => (k.key ? [k.key] : []));
-      const found = keys.length ? await pop(db).selectFrom('persons').select(['id_hmac', 'status', 'grid_id', 'left_on', 'id_masked'])
-        .where('id_hmac', 'in', keys).where(scopeFilter(actor.scope, 'persons.grid_id')).execute() : [];
-      const byKey = new Map(found.map((f) => [f.id_hmac, f]));
-      for (const k of keyed) {
-        processed++;
-        const p = k.key ? byKey.get(k.key) : undefined;
-        const result = !k.key ? 'invalid' : !p ? 'unknown' : p.status === 'active' ? 'registered' : 'left';
-        counts[result]++;
-        yield {
-          rowNumber: k.rowNumber, idNumber: p?.id_masked ?? (k.raw.length > 6 ? `${k.raw.slice(0, 6)}****` : '****'),
-          result: { registered: '在住登记', left: '已离开', unknown: '未登记', invalid: '号码无效' }[result],
-          grid: p ? unitName(tree, p.grid_id) : null, leftOn: p?.left_on ?? null,
-        };
-      }
-      batch = [];
-    };
-    for await (const row of readXlsxRows(source.stream(), { expectedHeaders: ['证件号码'], allowExtraHeaders: true })) {
-      batch.push({ rowNumber: row.rowNumber, raw: (row.values['证件号码'] ?? '').trim() });
-      if (batch.length >= CHUNK) { yield* flush(); await ctx.progress({ processed, succeeded: processed, failed: 0 }); }
-    }
-    yield* flush();
-  }
-  try {
-    await streamXlsxExport(out, [
-      { header: '行号', key: 'rowNumber', width: 8 }, { header: '证件号码', key: 'idNumber', width: 22 }, { header: '比对结果', key: 'result', width: 12 },
-      { header: '所在网格', key: 'grid', width: 18 }, { header: '离开日期', key: 'leftOn', width: 12 },
-    ], results());
-    const stored = await storeFile(db, dataDirOf(ctx), { path: out, originalName: `比对结果-${today}.xlsx`, createdBy: actor.userId, allowed: 'xlsx', maxBytes: MAX_GENERATED_BYTES });
-    await ctx.attachResultFile(stored.id);
-    await ctx.progress({ processed, succeeded: processed - counts.invalid, failed: counts.invalid });
-    await ctx.setResult(counts);
-    await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'person.search', entity: 'person', ip: params.ip ?? null, summary: { kind: 'compare', rows: processed, jobId: job.id } });
-  } finally {
-    fs.rmSync(out, { force: true });
   }
 }
 

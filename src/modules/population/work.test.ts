@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, testApp, type Client, type TestApp } from '../../../test/helpers/app.js';
 import { nextResidentId } from '../../../test/helpers/idnumbers.js';
 import { officeToday } from '../../platform/time.js';
+import { pop } from './schema.js';
 
 /**
  * The street's work around the registry: three-level patrols (三级巡查), spot re-checks (倒查) and
@@ -182,6 +183,42 @@ describe('grid incidents', () => {
 });
 
 describe('grid map', () => {
+  it('the schematic keeps the communities in their relative places, each grid a named cell inside its community, with its live migrant count', async () => {
+    const map = (await liuguan.get('/api/v1/population/map')).json();
+    expect(map.source).toBe('schematic');
+    type Box = { x: number; y: number; w: number; h: number };
+    type Grid = Box & { id: string; name: string; migrants: number };
+    const communities = map.schematic.communities as (Box & { name: string; grids: Grid[] })[];
+    const byName = new Map(communities.map((c) => [c.name, c]));
+    expect([...byName.keys()].sort()).toEqual(['凉水井街社区', '大石东路社区', '洗面桥横街社区', '洗面桥社区', '蜀汉街社区']);
+    const [sh, lsj, dsdl, xmq, xmqhj] = ['蜀汉街社区', '凉水井街社区', '大石东路社区', '洗面桥社区', '洗面桥横街社区'].map((n) => byName.get(n)!);
+    // The stored places: 蜀汉街 and 凉水井街 north, 大石东路 south-west, 洗面桥 south, 洗面桥横街 east.
+    expect(sh!.y + sh!.h).toBeLessThanOrEqual(dsdl!.y);
+    expect(sh!.x + sh!.w).toBeLessThanOrEqual(lsj!.x);
+    expect(lsj!.y + lsj!.h).toBeLessThanOrEqual(xmq!.y);
+    for (const c of [sh, lsj, dsdl, xmq]) expect(c!.x + c!.w).toBeLessThanOrEqual(xmqhj!.x);
+    for (const c of communities) {
+      expect(c.grids).toHaveLength(7);
+      for (const g of c.grids) {
+        expect(g.name.startsWith(c.name)).toBe(true);
+        expect(g.x).toBeGreaterThanOrEqual(c.x);
+        expect(g.y).toBeGreaterThanOrEqual(c.y);
+        expect(g.x + g.w).toBeLessThanOrEqual(c.x + c.w + 1e-9);
+        expect(g.y + g.h).toBeLessThanOrEqual(c.y + c.h + 1e-9);
+      }
+      // No two cells of a community overlap.
+      for (const [i, a] of c.grids.entries()) for (const b of c.grids.slice(i + 1)) {
+        expect(a.x + a.w <= b.x + 1e-9 || b.x + b.w <= a.x + 1e-9 || a.y + a.h <= b.y + 1e-9 || b.y + b.h <= a.y + 1e-9, `${a.name} / ${b.name}`).toBe(true);
+      }
+    }
+    const live = await pop(t.db).selectFrom('population_counters').select(['grid_id', 'migrants']).execute();
+    const g1 = sh!.grids.find((g) => g.name === '蜀汉街社区第1网格')!;
+    expect(g1.migrants).toBe(live.find((r) => r.grid_id === g1.id)?.migrants ?? 0);
+    // A grid worker sees only their own community, with only their own grid.
+    const mine = (await wg.get('/api/v1/population/map')).json().schematic.communities;
+    expect(mine.map((c: { name: string; grids: Grid[] }) => [c.name, c.grids.map((g) => g.name)])).toEqual([['蜀汉街社区', ['蜀汉街社区第1网格']]]);
+  });
+
   it('the schematic map has one feature per grid in scope; an uploaded GeoJSON must name known grids', async () => {
     const street = (await liuguan.get('/api/v1/population/map')).json();
     expect(street.source).toBe('schematic');
@@ -192,7 +229,7 @@ describe('grid map', () => {
     const f = street.geojson.features[0];
     const ok = await liuguan.post('/api/v1/population/map', { geojson: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { code: f.properties.code }, geometry: f.geometry }] }, note: '测绘成果' });
     expect(ok.statusCode, ok.body).toBe(201);
-    expect((await liuguan.get('/api/v1/population/map')).json()).toMatchObject({ source: 'uploaded', note: '测绘成果' });
+    expect((await liuguan.get('/api/v1/population/map')).json()).toMatchObject({ source: 'uploaded', note: '测绘成果', schematic: null });
     expect((await zhan.post('/api/v1/population/map', { geojson: { type: 'FeatureCollection', features: [] } })).statusCode).toBe(403);
     void admin;
   });

@@ -106,6 +106,7 @@ export const auditCodesEn: Record<AuditCodeKey, string> = {
   'summary.reused': 'Registered before',
   'summary.reveal': 'Full ID numbers',
   'summary.rows': 'Rows',
+  'summary.page': 'Page',
   'summary.size': 'Size',
   'summary.termFrom': 'Term from',
   'summary.termTo': 'Term to',

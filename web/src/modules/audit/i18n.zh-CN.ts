@@ -110,6 +110,7 @@ export const auditCodesZhCN = {
   'summary.reused': '再次登记（曾登记过）',
   'summary.reveal': '含完整证件号码',
   'summary.rows': '行数',
+  'summary.page': '页码',
   'summary.size': '文件大小',
   'summary.termFrom': '期限起',
   'summary.termTo': '期限止',

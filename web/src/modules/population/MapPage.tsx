@@ -6,7 +6,7 @@ import { MapChart } from 'echarts/charts';
 import { TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import { Alert, Button, Card, Col, Descriptions, Empty, Form, Input, Modal, Row, Skeleton, Space, Tag, Typography, Upload } from 'antd';
-import { InboxOutlined, UploadOutlined } from '@ant-design/icons';
+import { DownloadOutlined, InboxOutlined, UploadOutlined } from '@ant-design/icons';
 import { api } from '../../app/api/client';
 import { LoadError } from '../../app/api/errors';
 import { useFormMutation } from '../../app/api/useFormMutation';
@@ -17,6 +17,7 @@ import { fmtDateTime, fmtInt, fmtPercent } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
 import { popPath, type GridMap, type Stats } from './api';
 import { ClassificationTag } from './StatsPage';
+import { SchematicMap } from './SchematicMap';
 import './population.css';
 
 echarts.use([MapChart, TooltipComponent, CanvasRenderer]);
@@ -26,7 +27,11 @@ const MAP_NAME = 'jiedao-grids';
 const PALETTE = ['#8fb8f0', '#9fe0c0', '#f7d67a', '#f2a3a0', '#c9b3ec', '#8fd3e8', '#f5b98a'];
 const PALETTE_STRONG = ['#1d5fb8', '#1f8a55', '#b8860b', '#c0392b', '#6b46c1', '#0e7490', '#c2410c'];
 
-/** 网格总图 — communities in distinct colours, grids outlined (dashed); click a grid for its figures. */
+/**
+ * 网格总图 — until a surveyed GeoJSON is uploaded, a schematic (communities at their place, grids as
+ * named cells shaded by live migrants); an uploaded map is drawn with communities in distinct colours,
+ * grids outlined (dashed). Click a grid for its figures.
+ */
 export default function MapPage() {
   const { t, locale } = useI18n();
   const { can } = useAuth();
@@ -42,6 +47,7 @@ export default function MapPage() {
     queryFn: ({ signal }) => api.get<GridMap>(popPath('/map'), undefined, signal),
   });
   const features = useMemo(() => map.data?.geojson.features ?? [], [map.data]);
+  const schematic = map.data?.schematic ?? null;
   const communities = useMemo(() => {
     const seen = new Map<string, { id: string; name: string; color: string; strong: string }>();
     for (const f of features) {
@@ -67,7 +73,7 @@ export default function MapPage() {
   });
 
   useEffect(() => {
-    if (!el.current || features.length === 0) return;
+    if (!el.current || features.length === 0 || schematic) return;
     echarts.registerMap(MAP_NAME, { type: 'FeatureCollection', features } as unknown as Parameters<typeof echarts.registerMap>[1]);
     const c = chart.current ?? echarts.init(el.current, undefined, { renderer: 'canvas' });
     chart.current = c;
@@ -113,7 +119,7 @@ export default function MapPage() {
     const ro = new ResizeObserver(() => c.resize());
     ro.observe(el.current);
     return () => ro.disconnect();
-  }, [features, communities, nameOf, isMobile]);
+  }, [features, communities, nameOf, isMobile, schematic]);
 
   useEffect(
     () => () => {
@@ -191,7 +197,9 @@ export default function MapPage() {
               }
             >
               {map.isLoading ? <Skeleton active /> : features.length === 0 ? <Empty description={t('pop.map.empty')} /> : null}
-              <div ref={el} className="pop-map" data-testid="grid-map" style={features.length === 0 ? { display: 'none' } : undefined} />
+              {schematic && features.length > 0 && <SchematicMap schematic={schematic} selected={selected} onSelect={setSelected} />}
+              <div ref={el} className="pop-map" data-testid="grid-map" style={features.length === 0 || schematic ? { display: 'none' } : undefined} />
+              {!schematic && (
               <div className="pop-legend" data-testid="map-legend">
                 {[...communities.values()].map((c) => (
                   <span key={c.id}>
@@ -204,10 +212,12 @@ export default function MapPage() {
                   {t('pop.map.gridBorder')}
                 </span>
               </div>
+              )}
               <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                {t('pop.map.howTo')}
+                {t(schematic ? 'pop.map.howToSchematic' : 'pop.map.howTo')}
               </Typography.Text>
             </Card>
+            {map.data && <SurveyedMapCard data={map.data} canUpload={can('population:map')} onUpload={() => setUploadOpen(true)} />}
           </Col>
           <Col xs={24} lg={8}>
             <Card size="small" title={t('pop.map.figures')}>
@@ -218,6 +228,49 @@ export default function MapPage() {
       )}
       <UploadMapModal open={uploadOpen} onClose={() => setUploadOpen(false)} />
     </div>
+  );
+}
+
+/**
+ * Where the surveyed map comes from: GeoJSON in GCJ-02 (火星坐标, as 高德/腾讯 maps give), one polygon
+ * per grid naming it by code; the current map (schematic or uploaded) downloads as a template.
+ */
+function SurveyedMapCard({ data, canUpload, onUpload }: { data: GridMap; canUpload: boolean; onUpload: () => void }) {
+  const { t } = useI18n();
+  const download = () => {
+    const blob = new Blob([JSON.stringify(data.geojson, null, 1)], { type: 'application/geo+json' });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = data.source === 'schematic' ? 'grids-schematic.geojson' : 'grids.geojson';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+  return (
+    <Card size="small" style={{ marginTop: 16 }} title={t('pop.map.surveyedTitle')} data-testid="map-surveyed">
+      <Space direction="vertical" size={8} style={{ width: '100%' }}>
+        <Typography.Text>{t(data.source === 'uploaded' ? 'pop.map.surveyedHave' : 'pop.map.surveyedNone')}</Typography.Text>
+        {canUpload ? (
+          <>
+            <ul className="pop-map-format">
+              <li>{t('pop.map.format.file')}</li>
+              <li>{t('pop.map.format.crs')}</li>
+              <li>{t('pop.map.format.grid')}</li>
+            </ul>
+            <Space wrap>
+              <Button type="primary" icon={<UploadOutlined />} onClick={onUpload} data-testid="map-upload-inline">
+                {t('pop.map.upload')}
+              </Button>
+              <Button icon={<DownloadOutlined />} onClick={download} data-testid="map-template">
+                {t(data.source === 'schematic' ? 'pop.map.downloadSchematic' : 'pop.map.downloadCurrent')}
+              </Button>
+            </Space>
+          </>
+        ) : (
+          <Typography.Text type="secondary">{t('pop.map.askUploader')}</Typography.Text>
+        )}
+      </Space>
+    </Card>
   );
 }
 

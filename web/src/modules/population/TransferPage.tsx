@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, Checkbox, Col, Form, Row, Select, Space, Typography, Upload } from 'antd';
-import { DownloadOutlined, ExportOutlined, FileSearchOutlined, ImportOutlined, InboxOutlined } from '@ant-design/icons';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Alert, Button, Card, Checkbox, Col, Form, Modal, Row, Segmented, Select, Space, Table, Tag, Typography, Upload } from 'antd';
+import { DownloadOutlined, ExportOutlined, FileSearchOutlined, ImportOutlined, InboxOutlined, TableOutlined } from '@ant-design/icons';
 import { API_BASE, api } from '../../app/api/client';
-import { useShowError } from '../../app/api/errors';
+import { LoadError, useShowError } from '../../app/api/errors';
+import type { Page } from '../../app/api/types';
 import { useAuth } from '../../app/auth/AuthContext';
 import { useI18n } from '../../app/i18n';
 import { JobProgress } from '../../app/ui/JobProgress';
@@ -192,9 +193,29 @@ function ExportCard() {
   );
 }
 
+type CompareResult = 'registered' | 'left' | 'unknown' | 'invalid';
+interface CompareCounts {
+  rows: number;
+  registered: number;
+  left: number;
+  unknown: number;
+  invalid: number;
+}
+interface CompareRow {
+  rowNumber: number;
+  uploaded: string;
+  result: CompareResult;
+  registryMasked: string | null;
+  grid: string | null;
+  leftOn: string | null;
+}
+const RESULT_COLOR: Record<CompareResult, string> = { registered: 'green', left: 'default', unknown: 'orange', invalid: 'red' };
+
 function CompareCard() {
   const { t } = useI18n();
   const [jobId, setJobId] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const [open, setOpen] = useState(false);
   return (
     <Card
       title={
@@ -209,9 +230,99 @@ function CompareCard() {
         <Typography.Paragraph type="secondary" style={{ margin: 0 }}>
           {t('pop.transfer.compareHint')}
         </Typography.Paragraph>
-        <UploadJob path={popPath('/comparisons')} testId="compare" onJob={setJobId} />
-        {jobId && <JobProgress key={jobId} jobId={jobId} testId="compare-job" resultLabel={t('pop.transfer.downloadCompare')} />}
+        <UploadJob
+          path={popPath('/comparisons')}
+          testId="compare"
+          onJob={(id) => {
+            setDone(null);
+            setJobId(id);
+          }}
+        />
+        {jobId && (
+          <JobProgress
+            key={jobId}
+            jobId={jobId}
+            testId="compare-job"
+            counts={(j) => {
+              const c = j.result as CompareCounts | undefined;
+              return j.status === 'done' && c ? t('pop.transfer.compareDone', { ...c }) : t('pop.transfer.compareCounts', { processed: j.processed });
+            }}
+            onFinished={(j) => j.status === 'done' && setDone(j.id)}
+          />
+        )}
+        {done && (
+          <Space wrap>
+            <Button type="primary" icon={<TableOutlined />} onClick={() => setOpen(true)} data-testid="compare-show">
+              {t('pop.compare.show')}
+            </Button>
+            <Button icon={<DownloadOutlined />} href={`${API_BASE}${popPath(`/comparisons/${done}/result`)}`} download data-testid="compare-download">
+              {t('pop.transfer.downloadCompare')}
+            </Button>
+          </Space>
+        )}
       </Space>
+      {done && <CompareRowsModal jobId={done} open={open} onClose={() => setOpen(false)} />}
     </Card>
+  );
+}
+
+/** The comparison's rows with the numbers as uploaded (each page fetched is audited by the server). */
+function CompareRowsModal({ jobId, open, onClose }: { jobId: string; open: boolean; onClose: () => void }) {
+  const { t } = useI18n();
+  const [result, setResult] = useState<CompareResult | 'all'>('all');
+  const [page, setPage] = useState(1);
+  const pageSize = 20;
+  const q = useQuery({
+    queryKey: ['population', 'comparison', jobId, result, page],
+    queryFn: ({ signal }) =>
+      api.get<Page<CompareRow> & { counts: CompareCounts }>(
+        popPath(`/comparisons/${jobId}/rows`),
+        { page, pageSize, ...(result === 'all' ? {} : { result }) },
+        signal,
+      ),
+    enabled: open,
+    staleTime: Infinity,
+  });
+  const counts = q.data?.counts;
+  const results: CompareResult[] = ['registered', 'left', 'unknown', 'invalid'];
+  return (
+    <Modal open={open} onCancel={onClose} footer={null} width={920} title={t('pop.compare.title')} destroyOnHidden>
+      <Space direction="vertical" style={{ width: '100%' }} size={12}>
+        <Alert type="warning" showIcon message={t('pop.compare.audited')} />
+        <Segmented
+          data-testid="compare-filter"
+          value={result}
+          onChange={(v) => {
+            setResult(v as CompareResult | 'all');
+            setPage(1);
+          }}
+          options={[
+            { value: 'all', label: `${t('pop.transfer.all')}${counts ? ` ${counts.rows}` : ''}` },
+            ...results.map((r) => ({ value: r, label: `${t(`pop.compare.result.${r}`)}${counts ? ` ${counts[r]}` : ''}` })),
+          ]}
+        />
+        {q.error ? (
+          <LoadError error={q.error} onRetry={() => void q.refetch()} />
+        ) : (
+          <Table<CompareRow>
+            size="small"
+            rowKey="rowNumber"
+            loading={q.isLoading}
+            dataSource={q.data?.items ?? []}
+            data-testid="compare-rows"
+            scroll={{ x: 720 }}
+            pagination={{ current: page, pageSize, total: q.data?.total ?? 0, showSizeChanger: false, onChange: setPage }}
+            columns={[
+              { title: t('pop.compare.rowNumber'), dataIndex: 'rowNumber', width: 70 },
+              { title: t('pop.compare.uploaded'), dataIndex: 'uploaded', render: (v: string) => <Typography.Text copyable={!!v}>{v}</Typography.Text> },
+              { title: t('pop.compare.result'), dataIndex: 'result', width: 120, render: (v: CompareResult) => <Tag color={RESULT_COLOR[v]}>{t(`pop.compare.result.${v}`)}</Tag> },
+              { title: t('pop.compare.registryMasked'), dataIndex: 'registryMasked', render: (v: string | null) => v ?? '—' },
+              { title: t('pop.compare.grid'), dataIndex: 'grid', render: (v: string | null) => v ?? '—' },
+              { title: t('pop.compare.leftOn'), dataIndex: 'leftOn', width: 110, render: (v: string | null) => v ?? '—' },
+            ]}
+          />
+        )}
+      </Space>
+    </Modal>
   );
 }

@@ -307,10 +307,24 @@ export interface GeoFeature {
   properties: { name?: string; gridId?: string; code?: string; communityId?: string | null; communityName?: string | null; [k: string]: unknown };
   geometry: { type: string; coordinates: unknown };
 }
+interface SchematicBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+/** The schematic map (示意图): communities at their place on the street, their grids as named cells (map.ts). */
+export interface Schematic {
+  width: number;
+  height: number;
+  communities: (SchematicBox & { id: string; name: string; grids: (SchematicBox & { id: string; name: string; code: string; migrants: number })[] })[];
+}
 export interface GridMap {
   source: 'uploaded' | 'schematic';
   uploadedAt: string | null;
   note: string | null;
+  /** Set while no surveyed GeoJSON has been uploaded. */
+  schematic: Schematic | null;
   geojson: { type: 'FeatureCollection'; features: GeoFeature[] };
 }
 
