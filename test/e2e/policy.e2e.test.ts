@@ -134,6 +134,16 @@ describe.skipIf(unavailable !== null)('editing the policy pack through its form'
       const raw = page.getByTestId('policy-json');
       await raw.waitFor();
       expect(JSON.parse(await raw.inputValue()).leave.annualTiers).toHaveLength(3);
+
+      // In English the same form names every key in English, with its unit and range.
+      await page.evaluate(() => localStorage.setItem('jiedao.locale', 'en'));
+      await page.reload();
+      await page.getByRole('tab', { name: 'Edit', exact: true }).click();
+      await page.getByTestId('pf-section-security').click();
+      const idle = page.locator('.ant-form-item').filter({ has: page.getByTestId('pf-security.session.idleTimeoutMinutes') });
+      await expect(idle.textContent()).resolves.toMatch(/Idle timeout.*minutes.*from 1 to 30/);
+      await idle.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+      await screenshot(page, 'policy-form-07-en-1366');
     } finally {
       await context.close();
     }
