@@ -190,7 +190,7 @@ function ScalarInput({ schema, value, path, parent, k, compact, bare }: Omit<Nod
         value={value as string | undefined}
         onChange={(v) => update(path, v)}
         options={schema.enum.map((c) => ({ value: c as string, label: w.codeName(parent, k, String(c)) }))}
-        style={{ minWidth: compact ? 130 : 240 }}
+        style={{ minWidth: compact ? 120 : 240 }}
         status={status}
         data-testid={id}
         popupMatchSelectWidth={false}
@@ -211,7 +211,7 @@ function ScalarInput({ schema, value, path, parent, k, compact, bare }: Omit<Nod
           onChange={(v) => update(path, v === null || v === undefined ? undefined : round(Number(v) / scale))}
           changeOnWheel={false}
           status={status}
-          style={{ width: compact ? 90 : 140 }}
+          style={{ width: compact ? 72 : 140 }}
           data-testid={id}
         />
         {!bare && unit && <span className="pf-unit">{unit}</span>}
@@ -227,7 +227,7 @@ function ScalarInput({ schema, value, path, parent, k, compact, bare }: Omit<Nod
       onChange={(e) => update(path, e.target.value)}
       maxLength={schema.maxLength}
       status={status}
-      style={{ maxWidth: compact ? 160 : 420 }}
+      style={{ maxWidth: compact ? 110 : 420 }}
       data-testid={id}
     />
   );
