@@ -89,6 +89,52 @@ describe('shipped packs', () => {
   });
 });
 
+describe('the pack schema for the form (GET /api/v1/policy/schema)', () => {
+  type Js = Record<string, any>;
+  const schema = async (): Promise<Js> => (await shuji.get('/api/v1/policy/schema')).json();
+
+  it('needs policy:read, like the pack itself: the audit admin and an anonymous caller are refused', async () => {
+    expect((await shuji.get('/api/v1/policy/schema')).statusCode).toBe(200);
+    const auditor = await t.login('auditor');
+    const denied = await auditor.get('/api/v1/policy/schema');
+    expect(denied.statusCode).toBe(403);
+    expect(errorOf(denied).code).toBe('FORBIDDEN');
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/policy/schema' })).statusCode).toBe(401);
+  });
+
+  it('holds every section, platform and module, with the bounds, integers, enums and required keys the server checks on save', async () => {
+    const s = await schema();
+    expect(s).toMatchObject({ type: 'object', additionalProperties: false });
+    expect(Object.keys(s.properties)).toEqual(expect.arrayContaining(['meta', 'security', 'audit', 'files', 'grid', 'population', 'leave']));
+    expect(s.required).toEqual(expect.arrayContaining(['security', 'population', 'leave']));
+    // Numbers: integer or number, with their range.
+    expect(s.properties.security.properties.session.properties.idleTimeoutMinutes).toMatchObject({ type: 'integer', exclusiveMinimum: 0, maximum: 30 });
+    expect(s.properties.security.properties.password.properties.minLength).toMatchObject({ type: 'integer', minimum: 8, maximum: 64 });
+    expect(s.properties.audit.properties.retentionDays).toMatchObject({ type: 'integer', minimum: 180 });
+    expect(s.properties.grid.properties.regular.properties.maxMigrantShare).toMatchObject({ type: 'number', minimum: 0, maximum: 1 });
+    expect(s.properties.grid.properties.regular.properties.combine).toMatchObject({ enum: ['or', 'and'] });
+    // A module's section (population), nested objects and enums.
+    const pop = s.properties.population;
+    expect(pop.required).toEqual(expect.arrayContaining(['reviewDeadlineHours', 'patrolIntervalDays', 'reward']));
+    expect(pop.properties.reviewDeadlineHours).toMatchObject({ type: 'integer', minimum: 1, maximum: 720 });
+    expect(pop.properties.patrolIntervalDays.properties.grid).toMatchObject({ type: 'integer', minimum: 1, maximum: 366 });
+    expect(pop.properties.reward.properties.rankedLevel.enum).toEqual(['grid_worker', 'community', 'street']);
+    // Leave: a record of types, an array of tiers with bounds, the approval chain with its steps.
+    const leave = s.properties.leave.properties;
+    expect(leave.types).toMatchObject({ type: 'object', additionalProperties: { type: 'object', required: ['name', 'unit'] } });
+    expect(leave.types.additionalProperties.properties.fixedDays).toMatchObject({ type: 'integer', minimum: 1, maximum: 365 });
+    expect(leave.types.additionalProperties.properties.balance).toMatchObject({ type: 'boolean' });
+    expect(leave.annualTiers).toMatchObject({ type: 'array', minItems: 1, maxItems: 10, items: { type: 'object', required: ['minYears', 'days'] } });
+    expect(leave.annualTiers.items.properties.days).toMatchObject({ type: 'integer', minimum: 0, maximum: 60 });
+    const step = leave.chain.properties.steps.items;
+    expect(step.properties.dueWorkdays).toMatchObject({ type: 'integer', minimum: 1, maximum: 60 });
+    expect(step.properties.timeout.enum).toEqual(['remind', 'escalate', 'auto_pass']);
+    // Recursive parts (approver fallbacks, nested conditions) are shared definitions.
+    const approver = s.$defs[step.properties.approver.$ref.replace('#/$defs/', '')];
+    expect(approver.oneOf.map((o: Js) => o.properties.type.const)).toEqual(expect.arrayContaining(['section_head', 'main_leader', 'external']));
+  });
+});
+
 describe('diff', () => {
   it('lists one entry per changed leaf path, with before and after', () => {
     const a = { x: { y: 1, z: [1, 2] }, k: 'a' };

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { isoDate, page, pageQuery, text } from '../http/schemas.js';
 import * as policy from './service.js';
+import { policyPackJsonSchema } from './schema.js';
 
 export async function policyRoutes(app: FastifyInstance): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -11,6 +12,8 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
   const read = { permission: 'policy:read' };
   const code = z.strictObject({ code: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/) });
 
+  // The pack's schema (JSON Schema): what the 制度参数 form is generated from; readable by whoever may read the pack.
+  r.get('/api/v1/policy/schema', { config: read, schema: { tags } }, async () => policyPackJsonSchema());
   r.get('/api/v1/policy/packs', { config: read, schema: { tags } }, async () => ({ items: await policy.listPacks(db()) }));
   r.get('/api/v1/policy/packs/:code', { config: read, schema: { tags, params: code } }, async (req) => policy.getPack(db(), req.params.code));
   r.get('/api/v1/policy/packs/:code/versions', { config: read, schema: { tags, params: code, querystring: z.strictObject(pageQuery) } }, async (req) => {

@@ -79,4 +79,21 @@ export function policyPackSchema() {
   return z.strictObject({ ...platformSections, ...moduleSections });
 }
 
+let jsonSchema: { modules: number; schema: Record<string, unknown> } | null = null;
+
+/**
+ * The pack schema as JSON Schema (draft 2020-12) for the 制度参数 form (GET /api/v1/policy/schema):
+ * ranges, integers, enums, required keys, arrays, records and nested sections as the server checks
+ * them on save. Recursive parts (conditions, approver fallbacks) are `$defs` referenced by `$ref`.
+ * Refinements without a JSON form (unique step keys, known form fields) stay server-side checks.
+ * Input view: a key with a default may be left out.
+ */
+export function policyPackJsonSchema(): Record<string, unknown> {
+  const modules = Object.keys(moduleSections).length;
+  if (jsonSchema?.modules !== modules) {
+    jsonSchema = { modules, schema: z.toJSONSchema(policyPackSchema(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown> };
+  }
+  return jsonSchema.schema;
+}
+
 export type PolicyPack = z.infer<z.ZodObject<typeof platformSections>> & Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { Dayjs } from 'dayjs';
 import { useSearchParams } from 'react-router';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -37,6 +37,10 @@ import { useIsMobile } from '../../app/ui/useIsMobile';
 import { notifier } from '../../app/ui/notify';
 import { PolicyTree } from './PolicyTree';
 import { readablePolicyPath } from './codes';
+import { PolicyForm, problemText } from './PolicyForm';
+import { pathText, setIn, validate, type JsonSchema, type Path } from './jsonSchema';
+import { isScalar, policyWords } from './words';
+import { diffDocuments, type DiffEntry } from '../../../../src/platform/policy/diff';
 
 export default function PolicyPage() {
   const { t } = useI18n();
@@ -286,83 +290,146 @@ function VersionDrawer({ code, version, onClose }: { code: string; version: numb
   );
 }
 
-interface EditorForm {
-  document: string;
+interface SaveForm {
   reason: string;
   decisionRef: string;
   effectiveFrom: Dayjs;
 }
 
+type Doc = Record<string, unknown>;
+const asDoc = (v: unknown): Doc => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Doc) : {});
+/** The section a path lies in (`leave` for `leave.chain.steps[0].name`). */
+const sectionOf = (path: string) => path.split(/[.[]/)[0] ?? '';
+
+/**
+ * Editing a pack: the form generated from the pack's schema (raw JSON as the expert's view of the
+ * same document), checked field by field as it is filled; the changes against the current version
+ * listed in words beside it and confirmed before a new version is saved.
+ */
 function Editor({ pack }: { pack: PolicyPack }) {
   const { t, tx } = useI18n();
-  const readablePath = (path: string) => readable(path, tx);
   const showError = useShowError();
   const qc = useQueryClient();
-  const [form] = Form.useForm<EditorForm>();
-  const [problems, setProblems] = useState<ApiErrorDetail[] | null>(null);
+  const [form] = Form.useForm<SaveForm>();
+  const schema = useQuery({
+    queryKey: ['policy', 'schema'],
+    queryFn: ({ signal }) => api.get<JsonSchema>('/policy/schema', undefined, signal),
+    staleTime: Infinity,
+  });
+  const original = useMemo(() => asDoc(pack.document), [pack.document]);
+  const [doc, setDoc] = useState<Doc>(() => structuredClone(original));
+  const [view, setView] = useState<'form' | 'raw'>('form');
+  const [rawText, setRawText] = useState('');
+  const [rawError, setRawError] = useState<string | null>(null);
+  const [serverErrors, setServerErrors] = useState<ApiErrorDetail[] | null>(null);
   const [problemTitle, setProblemTitle] = useState<string>('');
-  const original = useMemo(() => JSON.stringify(pack.document, null, 2), [pack.document]);
+  const [openSections, setOpenSections] = useState<string[]>([]);
+  const [confirming, setConfirming] = useState<SaveForm | null>(null);
 
-  useEffect(() => {
-    form.setFieldsValue({ document: original });
-  }, [form, original]);
+  const problems = useMemo(() => (schema.data ? validate(schema.data, doc) : []), [schema.data, doc]);
+  const errors = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const d of serverErrors ?? []) m.set(d.path, d.message);
+    for (const p of problems) m.set(p.path, problemText(p, t));
+    return m;
+  }, [serverErrors, problems, t]);
+  const changes = useMemo(() => diffDocuments(original, doc), [original, doc]);
+
+  const setAll = (next: Doc) => {
+    setDoc(next);
+    setRawText(JSON.stringify(next, null, 2));
+    setRawError(null);
+  };
+  const onFieldChange = (path: Path, value: unknown) => {
+    setDoc((d) => asDoc(setIn(d, path, value)));
+    const p = pathText(path);
+    const related = (q: string) => q === p || q.startsWith(`${p}.`) || q.startsWith(`${p}[`) || p.startsWith(`${q}.`) || p.startsWith(`${q}[`);
+    setServerErrors((prev) => (prev ? prev.filter((e) => !related(e.path)) : prev));
+  };
+  const openWith = (paths: string[]) => setOpenSections((o) => [...new Set([...o, ...paths.map(sectionOf)])]);
 
   const submit = useMutation({
     mutationFn: (v: { document: unknown; reason: string; decisionRef: string; effectiveFrom: string }) =>
       api.post<PolicyVersionDetail>(`/policy/packs/${encodeURIComponent(pack.code)}/versions`, v),
     onSuccess: (res) => {
-      setProblems(null);
+      setServerErrors(null);
+      setConfirming(null);
       notifier.message?.success(t('policy.saved', { version: res.version }));
       form.resetFields(['reason', 'decisionRef']);
       void qc.invalidateQueries({ queryKey: ['policy'] });
     },
     onError: (e) => {
+      setConfirming(null);
       if (isApiError(e) && e.code === 'POLICY_INVALID') {
         setProblemTitle(e.message || t('policy.invalidTitle'));
-        setProblems(e.details);
+        setServerErrors(e.details);
+        openWith(e.details.map((d) => d.path));
         notifier.message?.error(e.message || t('policy.invalidTitle'));
       } else {
-        setProblems(null);
+        setServerErrors(null);
         showError(e, form);
       }
     },
   });
 
-  const onFinish = (v: EditorForm) => {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(v.document);
-    } catch (err) {
-      form.setFields([{ name: 'document', errors: [t('policy.invalidJson', { message: (err as Error).message })] }]);
+  /** Checks before the confirmation: JSON that parses, every field within its rules, something changed. */
+  const onFinish = (v: SaveForm) => {
+    if (rawError) {
+      notifier.message?.error(rawError);
       return;
     }
-    submit.mutate({ document: doc, reason: v.reason.trim(), decisionRef: v.decisionRef.trim(), effectiveFrom: toDateStr(v.effectiveFrom)! });
+    if (problems.length > 0) {
+      openWith(problems.map((p) => p.path));
+      notifier.message?.error(t('policy.changes.fixFirst', { count: problems.length }));
+      return;
+    }
+    if (changes.length === 0) {
+      notifier.message?.warning(t('policy.changes.none'));
+      return;
+    }
+    setConfirming(v);
   };
 
-  const format = () => {
-    try {
-      form.setFieldValue('document', JSON.stringify(JSON.parse(form.getFieldValue('document') as string), null, 2));
-      form.setFields([{ name: 'document', errors: [] }]);
-    } catch (err) {
-      form.setFields([{ name: 'document', errors: [t('policy.invalidJson', { message: (err as Error).message })] }]);
+  const switchView = (next: 'form' | 'raw') => {
+    if (next === 'raw') setAll(doc);
+    else if (rawError) {
+      notifier.message?.error(t('policy.rawInvalid'));
+      return;
     }
+    setView(next);
+  };
+
+  const onRawChange = (text: string) => {
+    setRawText(text);
+    try {
+      setDoc(asDoc(JSON.parse(text)));
+      setRawError(null);
+    } catch (err) {
+      setRawError(t('policy.invalidJson', { message: (err as Error).message }));
+    }
+  };
+
+  const formatRaw = () => {
+    if (!rawError) setRawText(JSON.stringify(doc, null, 2));
   };
 
   return (
     <div data-testid="policy-editor">
       <Typography.Paragraph type="secondary">{t('policy.editHint')}</Typography.Paragraph>
-      {problems && (
+      {serverErrors && serverErrors.length > 0 && (
         <Alert
           type="error"
           showIcon
+          closable
+          onClose={() => setServerErrors(null)}
           style={{ marginBottom: 16 }}
           message={problemTitle}
           data-testid="policy-errors"
           description={
             <ul style={{ margin: 0, paddingLeft: 18 }}>
-              {problems.map((d, i) => (
+              {serverErrors.map((d, i) => (
                 <li key={i}>
-                  {readablePath(d.path)}
+                  {readable(d.path, tx)}
                   {d.path ? <span className="mono" style={{ color: 'rgba(0,0,0,0.45)', marginInlineStart: 6 }}>{d.path}</span> : null}：{d.message}
                 </li>
               ))}
@@ -370,61 +437,148 @@ function Editor({ pack }: { pack: PolicyPack }) {
           }
         />
       )}
-      <Form<EditorForm>
-        form={form}
-        layout="vertical"
-        initialValues={{ document: original, effectiveFrom: officeToday() }}
-        onFinish={onFinish}
-      >
-        <Row gutter={16}>
-          <Col xs={24} lg={15}>
-            <Form.Item
-              name="document"
-              label={
-                <Space>
-                  {t('policy.editor')}
-                  <Button size="small" onClick={format}>
-                    {t('policy.format')}
-                  </Button>
-                  <Button size="small" onClick={() => form.setFieldValue('document', original)}>
-                    {t('policy.resetEditor')}
-                  </Button>
-                </Space>
-              }
-              rules={[{ required: true, message: t('common.requiredField', { field: t('policy.editor') }) }]}
-            >
-              <Input.TextArea className="json-editor" rows={22} spellCheck={false} data-testid="policy-json" />
-            </Form.Item>
-          </Col>
-          <Col xs={24} lg={9}>
-            <Form.Item
-              name="reason"
-              label={t('policy.reason')}
-              rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('policy.reason') }) }]}
-            >
-              <Input.TextArea rows={3} maxLength={500} showCount data-testid="policy-reason" />
-            </Form.Item>
-            <Form.Item
-              name="decisionRef"
-              label={t('policy.decisionRef')}
-              rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('policy.decisionRef') }) }]}
-            >
-              <Input maxLength={200} placeholder={t('policy.decisionRefPlaceholder')} data-testid="policy-decision" />
-            </Form.Item>
-            <Form.Item
-              name="effectiveFrom"
-              label={t('policy.effectiveFrom')}
-              rules={[{ required: true, message: t('common.requiredField', { field: t('policy.effectiveFrom') }) }]}
-            >
-              <DatePicker format={DATE_FORMAT} />
-            </Form.Item>
-            <Button type="primary" htmlType="submit" loading={submit.isPending} data-testid="policy-submit">
-              {t('policy.submit')}
+      <Row gutter={16}>
+        <Col xs={24} lg={16}>
+          <Space style={{ marginBottom: 12 }} wrap>
+            <Segmented
+              value={view}
+              onChange={(v) => switchView(v as 'form' | 'raw')}
+              options={[
+                { value: 'form', label: <span data-testid="policy-view-form">{t('policy.formView')}</span> },
+                { value: 'raw', label: <span data-testid="policy-view-raw">{t('policy.rawExpert')}</span> },
+              ]}
+            />
+            {view === 'raw' && (
+              <Button size="small" onClick={formatRaw} disabled={!!rawError}>
+                {t('policy.format')}
+              </Button>
+            )}
+            <Button size="small" onClick={() => { setAll(structuredClone(original)); setServerErrors(null); }} disabled={changes.length === 0 && !rawError}>
+              {t('policy.resetEditor')}
             </Button>
-          </Col>
-        </Row>
-      </Form>
+          </Space>
+          {view === 'raw' || schema.error ? (
+            <>
+              {schema.error && <LoadError error={schema.error} onRetry={() => void schema.refetch()} />}
+              <Input.TextArea
+                className="json-editor"
+                rows={22}
+                spellCheck={false}
+                value={view === 'raw' ? rawText : JSON.stringify(doc, null, 2)}
+                onChange={(e) => onRawChange(e.target.value)}
+                status={rawError ? 'error' : undefined}
+                data-testid="policy-json"
+              />
+              {rawError && <Typography.Text type="danger" data-testid="policy-json-error">{rawError}</Typography.Text>}
+            </>
+          ) : schema.data ? (
+            <PolicyForm
+              schema={schema.data}
+              value={doc}
+              original={original}
+              onChange={onFieldChange}
+              errors={errors}
+              openSections={openSections}
+              onOpenSections={setOpenSections}
+            />
+          ) : (
+            <Skeleton active />
+          )}
+        </Col>
+        <Col xs={24} lg={8}>
+          <Card size="small" className="policy-save-panel" title={t('policy.changes.title', { count: changes.length })}>
+            <ChangeList changes={changes} />
+            {problems.length > 0 && (
+              <Alert type="error" showIcon style={{ marginTop: 12 }} message={t('policy.changes.fixFirst', { count: problems.length })} data-testid="policy-problems" />
+            )}
+            <Form<SaveForm> form={form} layout="vertical" initialValues={{ effectiveFrom: officeToday() }} onFinish={onFinish} style={{ marginTop: 12 }}>
+              <Form.Item
+                name="reason"
+                label={t('policy.reason')}
+                rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('policy.reason') }) }]}
+              >
+                <Input.TextArea rows={2} maxLength={500} showCount data-testid="policy-reason" />
+              </Form.Item>
+              <Form.Item
+                name="decisionRef"
+                label={t('policy.decisionRef')}
+                rules={[{ required: true, whitespace: true, message: t('common.requiredField', { field: t('policy.decisionRef') }) }]}
+              >
+                <Input maxLength={200} placeholder={t('policy.decisionRefPlaceholder')} data-testid="policy-decision" />
+              </Form.Item>
+              <Form.Item
+                name="effectiveFrom"
+                label={t('policy.effectiveFrom')}
+                rules={[{ required: true, message: t('common.requiredField', { field: t('policy.effectiveFrom') }) }]}
+              >
+                <DatePicker format={DATE_FORMAT} />
+              </Form.Item>
+              <Button type="primary" htmlType="submit" loading={submit.isPending} data-testid="policy-submit">
+                {t('policy.check')}
+              </Button>
+            </Form>
+          </Card>
+        </Col>
+      </Row>
+      <Modal
+        open={!!confirming}
+        title={t('policy.changes.confirmTitle')}
+        onCancel={() => setConfirming(null)}
+        onOk={() =>
+          confirming &&
+          submit.mutate({ document: doc, reason: confirming.reason.trim(), decisionRef: confirming.decisionRef.trim(), effectiveFrom: toDateStr(confirming.effectiveFrom)! })
+        }
+        okText={t('policy.submit')}
+        okButtonProps={{ 'data-testid': 'policy-confirm-ok' } as Record<`data-${string}`, string>}
+        cancelText={t('common.cancel')}
+        confirmLoading={submit.isPending}
+        width={720}
+        destroyOnHidden
+      >
+        <div data-testid="policy-confirm">
+          <ChangeList changes={changes} />
+          {confirming && (
+            <Descriptions column={1} size="small" bordered style={{ marginTop: 16 }}>
+              <Descriptions.Item label={t('policy.v.reason')}>{confirming.reason}</Descriptions.Item>
+              <Descriptions.Item label={t('policy.v.decisionRef')}>{confirming.decisionRef}</Descriptions.Item>
+              <Descriptions.Item label={t('policy.v.effectiveFrom')}>{fmtDate(toDateStr(confirming.effectiveFrom))}</Descriptions.Item>
+            </Descriptions>
+          )}
+        </div>
+      </Modal>
     </div>
+  );
+}
+
+/** What changed against the current version, one line per changed value, in words: 安全 › 登录会话 › 空闲超时：30 分钟 → 20 分钟. */
+function ChangeList({ changes }: { changes: DiffEntry[] }) {
+  const { t, tx } = useI18n();
+  const w = policyWords(t, tx);
+  if (changes.length === 0) return <Typography.Text type="secondary">{t('policy.changes.none')}</Typography.Text>;
+  const words = (path: string, v: unknown): string => {
+    if (v === undefined || v === null) return t('policy.diff.absent');
+    const keys = path.split(/[.[\]]/).filter((s) => s && !/^\d+$/.test(s));
+    const [parent, key] = [keys[keys.length - 2] ?? '', keys[keys.length - 1] ?? ''];
+    if (isScalar(v)) return w.valueText(parent, key, v);
+    if (Array.isArray(v) && v.every(isScalar)) return w.arrayText(parent, key, v);
+    if (w.isCondition(v)) return w.conditionText(v);
+    if (v && typeof v === 'object' && typeof (v as Doc).name === 'string') return String((v as Doc).name);
+    const json = JSON.stringify(v);
+    return json.length > 120 ? `${json.slice(0, 117)}…` : json;
+  };
+  return (
+    <ul className="policy-changes" data-testid="policy-changes">
+      {changes.map((c) => (
+        <li key={c.path}>
+          <div>{readable(c.path, tx)}</div>
+          <div>
+            <span className="diff-before-text">{words(c.path, c.before)}</span>
+            {' → '}
+            <span className="diff-after-text">{words(c.path, c.after)}</span>
+          </div>
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -2,14 +2,11 @@ import { useMemo, useState, type ReactNode } from 'react';
 import { Button, Space, Tree } from 'antd';
 import type { DataNode } from 'antd/es/tree';
 import { useI18n } from '../../app/i18n';
-import { isFenKey, isShareKey, pickLabel, policyFieldKeys, policyKeyKeys, policyUnitKeys, policyValueKeys } from './codes';
+import { isScalar, policyWords, type Scalar } from './words';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-
-type Scalar = string | number | boolean | null;
-const isScalar = (v: unknown): v is Scalar => v === null || ['string', 'number', 'boolean'].includes(typeof v);
 
 /** A short array of scalars reads best on one line: 200 – 250, or a, b, c. */
 function isScalarArray(v: unknown): v is Scalar[] {
@@ -58,50 +55,18 @@ export function collectKeys(doc: unknown, prefix = '$'): string[] {
  */
 export function PolicyTree({ document }: { document: unknown }) {
   const { t, tx } = useI18n();
-  const empty = t('policy.emptyValue');
   const allKeys = useMemo(() => collectKeys(document), [document]);
   const topKeys = useMemo(() => (isObject(document) ? Object.keys(document).map((k) => `$.${k}`) : []), [document]);
   const [expanded, setExpanded] = useState<string[]>(topKeys);
 
   const data = useMemo(() => {
-    const keyName = (parent: string, key: string) => pickLabel(tx, policyKeyKeys(parent, key), key);
+    const { keyName, valueText, arrayText, conditionText } = policyWords(t, tx);
     const label = (parent: string, key: string, path: string): ReactNode => (
       <span className="pv-key" title={path.replace(/^\$\./, '')}>
         {keyName(parent, key)}
       </span>
     );
 
-    /** One value in words: a number with its unit, a code by its name, yes / no. */
-    const valueText = (parent: string, key: string, v: Scalar): string => {
-      if (v === null || v === '') return empty;
-      if (typeof v === 'boolean') return v ? t('common.yes') : t('common.no');
-      if (typeof v === 'number') {
-        if (isFenKey(key)) return `${(v / 100).toFixed(2)} ${t('policy.unit.yuan')}`;
-        if (isShareKey(key)) return `${Math.round(v * 1000) / 10}%`;
-        const unitKeys = policyUnitKeys(parent, key);
-        const unit = unitKeys ? pickLabel(tx, unitKeys, '') : '';
-        return unit ? `${v} ${unit}` : String(v);
-      }
-      return pickLabel(tx, policyValueKeys(parent, key, v), v);
-    };
-    const arrayText = (parent: string, key: string, v: Scalar[]): string => {
-      if (v.length === 0) return empty;
-      // A numeric range (200–250 户): the unit once, at the end.
-      if (v.length === 2 && v.every((x) => typeof x === 'number')) {
-        const unitKeys = policyUnitKeys(parent, key);
-        const unit = unitKeys ? pickLabel(tx, unitKeys, '') : '';
-        return `${v[0]} – ${v[1]}${unit ? ` ${unit}` : ''}`;
-      }
-      return v.map((x) => valueText(parent, key, x)).join('、');
-    };
-    const conditionText = (c: { field: string; op: string; value: Scalar | Scalar[] }): string => {
-      const values = Array.isArray(c.value) ? c.value : [c.value];
-      return t('policy.condition', {
-        field: pickLabel(tx, policyFieldKeys(c.field), c.field),
-        op: pickLabel(tx, policyValueKeys('when', 'op', c.op), c.op),
-        value: values.map((x) => valueText('when', 'value', x)).join('、'),
-      });
-    };
     const leaf = (path: string, title: ReactNode, text: string): DataNode => ({
       key: path,
       isLeaf: true,
@@ -172,7 +137,7 @@ export function PolicyTree({ document }: { document: unknown }) {
         .map(([k, c]) => build(c, `$.${k}`, label('', k, `$.${k}`), '', k));
     }
     return [build(document, '$', '$', '', '')];
-  }, [document, t, tx, empty]);
+  }, [document, t, tx]);
 
   return (
     <div data-testid="policy-tree">
