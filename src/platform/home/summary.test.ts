@@ -79,4 +79,15 @@ describe('home summary', () => {
   });
 });
 
+describe('org units above one\'s own (the street over a window clerk)', () => {
+  it('say inScope: false, with no figures and no staff; one\'s own unit says inScope: true', async () => {
+    const street = (await t.db.selectFrom('org_units').select('id').where('kind', '=', 'street').executeTakeFirstOrThrow()).id;
+    const hall = (await t.db.selectFrom('org_units').select('id').where('kind', '=', 'service_hall').executeTakeFirstOrThrow()).id;
+    const up = (await as.chuangkou1!.get(`/api/v1/org/units/${street}`)).json();
+    expect(up).toMatchObject({ inScope: false, survey: null, staff: [] });
+    expect((await as.chuangkou1!.get(`/api/v1/org/units/${hall}`)).json()).toMatchObject({ inScope: true });
+    expect((await as.fenguan1!.get(`/api/v1/org/units/${street}`)).json().inScope).toBe(true);
+  });
+});
+
 const summaryAsOf = async (u: string): Promise<string> => (await as[u]!.get('/api/v1/home/summary')).json().asOf;
