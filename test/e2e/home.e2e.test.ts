@@ -1,7 +1,7 @@
 /**
  * The 工作台 (home page) in the browser: a grid worker lands on 我的网格 (desktop and phone); an
  * approver's to-do card shows how many approvals wait and leads to the inbox, and the page asks the
- * server for its cards in one request; a window clerk (no grid or community scope) reaches no page
+ * server for its cards in one request; the office accounts (no grid or community scope) reach no page
  * from the menu that says 暂无数据, and the street above their unit says why it shows nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,14 +96,22 @@ describe.skipIf(unavailable !== null)('工作台', () => {
     }
   });
 
-  for (const [viewport, name] of [[DESKTOP, 'desktop'], [PHONE, 'phone']] as const) {
-    it(`a window clerk reaches no page saying 暂无数据 from the menu (${name})`, async () => {
+  // Office accounts without grid or community work, each with its own unit; 纪工委 reads the whole street.
+  const OFFICE = [
+    ['chuangkou1', '浆洗街街道便民服务大厅', false, DESKTOP, 'desktop'],
+    ['chuangkou1', '浆洗街街道便民服务大厅', false, PHONE, 'phone'],
+    ['keyuan1', '党政办', false, DESKTOP, 'desktop'],
+    ['caizheng', '财政所', false, DESKTOP, 'desktop'],
+    ['jigongwei', '纪工委', true, DESKTOP, 'desktop'],
+  ] as const;
+  for (const [username, ownUnit, streetInScope, viewport, name] of OFFICE) {
+    it(`${username} (office, no grid work) reaches no page saying 暂无数据 from the menu (${name})`, async () => {
       const { context, page } = await newPage(browser, viewport);
       try {
-        await login(page, 'chuangkou1');
+        await login(page, username);
         await page.getByTestId('home-page').waitFor();
         await page.getByTestId('home-todos').waitFor();
-        await screenshot(page, `${name}-home-04-window-clerk`);
+        await screenshot(page, `${name}-home-04-${username}`);
         const openMenu = async () => {
           if (name !== 'phone') return;
           await page.getByTestId('menu-toggle').click();
@@ -124,15 +132,23 @@ describe.skipIf(unavailable !== null)('工作台', () => {
         await page.getByTestId('nav-org').click();
         await page.getByTestId('org-page').waitFor();
         // The page opens on the clerk's own unit; its parent is the street.
-        await expect.poll(() => page.getByTestId('unit-name').textContent()).toBe('浆洗街街道便民服务大厅');
+        await expect.poll(() => page.getByTestId('unit-name').textContent()).toBe(ownUnit);
         await page.getByTestId('unit-detail').getByText('浆洗街街道', { exact: true }).click();
-        const why = page.getByTestId('unit-out-of-scope');
-        await why.waitFor();
-        expect(await why.textContent()).toContain('您的账号不负责网格工作');
+        if (streetInScope) {
+          // The street is theirs to read: its figures, not an explanation.
+          await page.getByTestId('survey-residents').waitFor();
+          expect(await page.getByTestId('unit-out-of-scope').count()).toBe(0);
+        } else {
+          const why = page.getByTestId('unit-out-of-scope');
+          await why.waitFor();
+          expect(await why.textContent()).toContain('您的账号不负责网格工作');
+        }
         expect(await page.getByTestId('unit-detail').textContent()).not.toContain('暂无');
-        await screenshot(page, `${name}-home-05-window-clerk-street`);
-        await page.getByTestId('unit-own-link').first().click();
-        await expect.poll(() => page.getByTestId('unit-name').textContent()).toBe('浆洗街街道便民服务大厅');
+        await screenshot(page, `${name}-home-05-${username}-street`);
+        if (!streetInScope) {
+          await page.getByTestId('unit-own-link').first().click();
+          await expect.poll(() => page.getByTestId('unit-name').textContent()).toBe(ownUnit);
+        }
       } finally {
         await context.close();
       }
