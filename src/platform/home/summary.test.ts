@@ -8,7 +8,7 @@ import { testApp, type Client, type TestApp } from '../../../test/helpers/app.js
  */
 let t: TestApp;
 const as: Record<string, Client> = {};
-const USERS = ['admin', 'chuangkou1', 'wangge-sh-1', 'zhan-sh', 'liuguan', 'fenguan1', 'dangzhengban'] as const;
+const USERS = ['admin', 'chuangkou1', 'keyuan1', 'wangge-sh-1', 'zhan-sh', 'liuguan', 'fenguan1', 'dangzhengban'] as const;
 
 interface Card { key: string; kind: 'todo' | 'figure'; count: number; overdue?: number; oldest?: { id: string; title: string; at: string } | null; figures?: Record<string, number> }
 const summary = async (u: string): Promise<Card[]> => {
@@ -27,6 +27,12 @@ afterAll(async () => { await t?.close(); });
 describe('home summary', () => {
   it('needs a session', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/home/summary' })).statusCode).toBe(401);
+  });
+
+  it('takes no query parameters (400 VALIDATION_FAILED)', async () => {
+    const res = await as.keyuan1!.get('/api/v1/home/summary?userId=x');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('VALIDATION_FAILED');
   });
 
   it('cards follow permissions: the system admin has none, a window clerk only approvals and own leave, never population work', async () => {
