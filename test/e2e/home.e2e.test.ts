@@ -59,6 +59,7 @@ describe.skipIf(unavailable !== null)('工作台', () => {
         }
         await page.getByTestId('nav-home').click();
         await page.getByTestId('home-page').waitFor();
+        if (name === 'phone') await page.getByTestId('nav-drawer').waitFor({ state: 'hidden' });
         const patrols = page.getByTestId('home-card-population.gridPatrols');
         await patrols.waitFor();
         expect(await page.getByTestId('home-card-population.myMonth').count()).toBe(1);

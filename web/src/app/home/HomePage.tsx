@@ -76,7 +76,7 @@ function SummaryCards() {
   const grid = (list: HomeCardData[]) => (
     <Row gutter={[12, 12]}>
       {list.map((c) => (
-        <Col xs={24} sm={12} xl={8} key={c.key}>
+        <Col xs={12} xl={8} key={c.key}>
           <SummaryCard card={c} />
         </Col>
       ))}
