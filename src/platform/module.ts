@@ -11,6 +11,7 @@ import { registerSchedule, type Schedule } from './jobs/scheduler.js';
 import { onCalendarChange, type CalendarChange } from './calendar/service.js';
 import { registerApprovalKind, type ApprovalKind } from './approvals/kinds.js';
 import { registerAuditNames, type AuditNames } from './audit/names.js';
+import { registerHomeCards, type HomeCardsSource } from './home/summary.js';
 
 /**
  * What a business module (M2 population, M3 service hall, M4 leave …) brings, declared in one
@@ -34,6 +35,8 @@ export interface JiedaoModule {
   /** Tables holding data-scoped rows (each carries its unit); queried only through the scope helper. */
   scopedTables?: readonly string[];
   routes?: (app: FastifyInstance) => Promise<void>;
+  /** The module's cards on the 工作台 (GET /api/v1/home/summary): to-dos and key figures for the user's permissions, in their scope. */
+  homeCards?: HomeCardsSource;
   /** Loads the module's demo data into a freshly seeded demo street. */
   seedDemo?: (db: Db) => Promise<void>;
   /** Adds synthetic data at scale for `npm run generate` (reproducible from `seed`). */
@@ -60,6 +63,7 @@ export function installModules(modules: readonly JiedaoModule[]): void {
     for (const k of m.approvalKinds ?? []) registerApprovalKind(k);
     for (const t of m.scopedTables ?? []) scoped.set(t, m.name);
     if (m.auditNames) registerAuditNames(m.auditNames);
+    if (m.homeCards) registerHomeCards(m.homeCards);
   }
 }
 

@@ -10,6 +10,7 @@ import { jobRoutes } from '../platform/jobs/routes.js';
 import { fileRoutes } from '../platform/files/routes.js';
 import { approvalRoutes } from '../platform/approvals/routes.js';
 import { notificationRoutes } from '../platform/notifications/routes.js';
+import { homeRoutes } from '../platform/home/routes.js';
 import { modules } from '../modules/index.js';
 
 const VERSION = '0.1.0';
@@ -31,5 +32,6 @@ export async function registerRoutes(app: FastifyInstance): Promise<void> {
   await fileRoutes(app);
   await approvalRoutes(app);
   await notificationRoutes(app);
+  await homeRoutes(app);
   for (const m of modules) await m.routes?.(app);
 }

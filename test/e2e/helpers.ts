@@ -76,7 +76,8 @@ export async function login(page: Page, username: string, password = DEMO_PASSWO
   await page.getByTestId('login-username').fill(username);
   await page.getByTestId('login-password').fill(password);
   await page.getByTestId('login-submit').click();
-  await page.getByTestId('home-page').waitFor();
+  // The user's landing page: the 工作台, or 我的网格 for a grid worker.
+  await page.locator('[data-testid="home-page"], [data-testid="my-grid-page"]').first().waitFor();
 }
 
 export interface Transfer {

@@ -143,11 +143,10 @@ describe.skipIf(unavailable !== null)('platform shell in the browser', () => {
     const { context, page } = await newPage(browser, PHONE);
     try {
       await login(page, 'wangge-sh-1');
-      await page.getByTestId('home-greeting').waitFor();
-      expect(await page.getByTestId('home-posts').textContent()).toContain('网格员');
+      // A grid worker lands on 我的网格 (home.e2e), the 工作台 is one tap away in the menu.
+      await page.getByTestId('my-grid-page').waitFor();
       // The side menu is not shown at phone width; the menu button opens it in a drawer.
       expect(await page.getByTestId('side-menu').count()).toBe(0);
-      await screenshot(page, 'phone-01-home');
       await page.getByTestId('menu-toggle').click();
       await page.getByTestId('nav-drawer').waitFor();
       await expect.poll(() => page.getByTestId('nav-home').isVisible()).toBe(true);
@@ -160,6 +159,8 @@ describe.skipIf(unavailable !== null)('platform shell in the browser', () => {
       await page.getByTestId('nav-home').click();
       await page.getByTestId('nav-drawer').waitFor({ state: 'hidden' });
       await page.getByTestId('home-page').waitFor();
+      expect(await page.getByTestId('home-posts').textContent()).toContain('网格员');
+      await screenshot(page, 'phone-01-home');
       // The page does not scroll sideways at phone width.
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);

@@ -6,6 +6,7 @@ import { LEAVE_MANAGE, LEAVE_REQUEST, LEAVE_SECTION, leaveRoutes } from './route
 import { seedLeaveDemo } from './demo.js';
 import { leaveAuditNames } from './audit-names.js';
 
+import { leaveHomeCards } from './home.js';
 /**
  * M4 leave (请假/销假) — the approval engine's first consumer. Everyone with a post asks for leave
  * and closes it; section heads and leaders see the leave calendar and unclosed leave of the units
@@ -25,6 +26,7 @@ export const leaveModule: JiedaoModule = {
     chainOf: (pack) => leaveRulesOf(pack).chain, onFinished: onLeaveFinished, linkOf: (id) => `/leave?open=${id}`,
   }],
   schedules: [{ name: 'leave.close-reminders', spec: { dailyAt: '09:00' }, run: async ({ db, now }) => { await remindUnclosedLeave(db, now); } }],
+  homeCards: leaveHomeCards,
   routes: leaveRoutes,
   auditNames: leaveAuditNames,
   seedDemo: seedLeaveDemo,

@@ -11,6 +11,7 @@ import { generatePopulation } from './generate.js';
 import { transferJobKinds } from './transfer.js';
 import { populationAuditNames } from './audit-names.js';
 
+import { populationHomeCards } from './home.js';
 /**
  * M2 — population, rental houses and grids. Permissions by role (data scope bounds each of them):
  * grid workers collect and patrol their grid; stations review, re-check and confirm moves inside
@@ -43,6 +44,7 @@ export const populationModule: JiedaoModule = {
   policy: populationPolicySection,
   jobKinds: transferJobKinds,
   auditNames: populationAuditNames,
+  homeCards: populationHomeCards,
   routes: populationRoutes,
   seedDemo: seedPopulationDemo,
   generate: generatePopulation,

@@ -118,8 +118,9 @@ describe('unit detail and data scope', () => {
   });
 
   it('an ancestor visible only as context shows id, kind, code, name, parent and validity — no figures, flags, links or staff', async () => {
-    const context = { survey: null, ratios: null, classification: null, flags: [], links: [], staff: [] };
-    const keys = ['classification', 'code', 'flags', 'id', 'kind', 'links', 'name', 'parentId', 'parentName', 'ratios', 'staff', 'survey', 'validFrom', 'validTo'];
+    // inScope: false lets the page say why there is nothing here (not an empty 暂无数据).
+    const context = { inScope: false, survey: null, ratios: null, classification: null, flags: [], links: [], staff: [] };
+    const keys = ['classification', 'code', 'flags', 'id', 'inScope', 'kind', 'links', 'name', 'parentId', 'parentName', 'ratios', 'staff', 'survey', 'validFrom', 'validTo'];
     const wangge = await t.login('wangge-sh-1');
     const zhan = await t.login('zhan-sh');
     // The street is context for both; 蜀汉街社区 is context for the grid worker only.

@@ -60,8 +60,10 @@ export async function unitDetail(db: Db, actor: Actor, id: string, today = offic
   if (!u || !visibleUnits(tree, actor).has(id)) throw notFound('未找到该单位。');
   const parent = u.parent_id ? tree.units.get(u.parent_id) : undefined;
   const head = { ...unitDto(u), parentName: parent?.name ?? null };
+  // An ancestor of the caller's units is visible to place them in the tree, but its data is not theirs:
+  // `inScope: false` lets the page say so instead of showing empty figures and an empty staff list.
   if (!scopeCovers(actor.scope, id)) {
-    return { ...head, survey: null, ratios: null, classification: null, flags: [], links: [], staff: [] };
+    return { ...head, inScope: false, survey: null, ratios: null, classification: null, flags: [], links: [], staff: [] };
   }
   const { pack } = await activePolicy(db);
   const survey = u.survey as SurveySnapshot | null;
@@ -87,6 +89,7 @@ export async function unitDetail(db: Db, actor: Actor, id: string, today = offic
     .where(postActiveOn(today)).orderBy('p.post').execute();
   return {
     ...head,
+    inScope: true,
     survey,
     ratios: survey ? ratiosOf(survey) : null,
     classification,

@@ -1,4 +1,5 @@
-import type { ComponentType, LazyExoticComponent } from 'react';
+import type { ComponentType, LazyExoticComponent, ReactNode } from 'react';
+import type { MessageKey } from '../app/i18n';
 import type { NavItem } from '../app/routing/nav';
 
 type Page = LazyExoticComponent<ComponentType>;
@@ -17,8 +18,28 @@ export interface WebModule {
   pages: Record<string, Page>;
   /** Routes under /print/… rendered without the side menu and header. */
   printPages?: { path: string; page: Page }[];
-  /** Cards of the home page's 工作台 (each shows nothing to a user it does not concern). */
-  homeCards?: Page[];
+  /**
+   * How the 工作台 draws the module's cards of GET /api/v1/home/summary (the server decides which
+   * cards a user gets, for their permissions and scope; one request for the whole page).
+   */
+  homeCards?: HomeCardDef[];
   /** kind → the form of a request of that kind, shown in the approval drawer. */
   approvalForms?: Record<string, LazyExoticComponent<ComponentType<{ form: Record<string, unknown> }>>>;
+}
+
+/** One card of the 工作台: the server card of the same `key`, drawn as a link to the page where the work is done. */
+export interface HomeCardDef {
+  key: string;
+  title: MessageKey;
+  /** The page the card opens. */
+  path: string;
+  icon: ReactNode;
+  /** What the number counts ("条", "天"). */
+  unit?: MessageKey;
+  /** Label of the card's `overdue` part (shown in red when not zero). */
+  overdue?: MessageKey;
+  /** Text for a zero count (a to-do with nothing waiting). */
+  none?: MessageKey;
+  /** Labels of the card's further `figures`. */
+  figures?: Record<string, MessageKey>;
 }

@@ -74,6 +74,8 @@ export interface OrgUnitDetail {
   name: string;
   validFrom?: string | null;
   validTo?: string | null;
+  /** false: an ancestor of the user's units, shown only to place them in the tree (no figures, no staff). */
+  inScope?: boolean;
   survey?: Survey | null;
   ratios?: { migrantShare?: number | null; rentalShare?: number | null } | null;
   classification?: { kind: 'regular' | 'key'; designated?: boolean; reason?: string | null; meetsRegularCriterion?: boolean } | null;

@@ -7,6 +7,7 @@ import { useT } from '../i18n';
 import { useErrorText } from '../api/errors';
 import { LanguageSwitch } from '../layout/LanguageSwitch';
 import { isApiError } from '../api/client';
+import { landingPath } from '../routing/nav';
 
 interface LoginForm {
   username: string;
@@ -24,10 +25,11 @@ export function LoginPage() {
   const [form] = Form.useForm<LoginForm>();
 
   const from = (location.state as { from?: string } | null)?.from;
-  const target = from && from !== '/login' ? from : '/';
+  // A page asked for before login opens; otherwise the user's landing page (a grid worker's 我的网格).
+  const asked = from && from !== '/login' && from !== '/' ? from : null;
 
   if (status === 'authenticated' && user && !busy) {
-    return <Navigate to={user.mustChangePassword ? '/change-password' : target} replace />;
+    return <Navigate to={user.mustChangePassword ? '/change-password' : asked ?? landingPath(user.permissions)} replace />;
   }
 
   const submit = async (v: LoginForm) => {
@@ -35,7 +37,7 @@ export function LoginPage() {
     setError(null);
     try {
       const u = await login(v.username.trim(), v.password);
-      navigate(u.mustChangePassword ? '/change-password' : target, { replace: true });
+      navigate(u.mustChangePassword ? '/change-password' : asked ?? landingPath(u.permissions), { replace: true });
     } catch (e) {
       const locked = isApiError(e) && (e.status === 423 || e.status === 429);
       setError({ text: errorText(e), type: locked ? 'warning' : 'error' });

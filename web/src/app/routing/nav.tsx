@@ -21,6 +21,8 @@ export interface NavItem {
   anyOf: string[];
   /** Menu group heading (business modules); ungrouped items come first. */
   group?: MessageKey;
+  /** The page a user who may open it lands on after login instead of the 工作台 (a grid worker's 我的网格). */
+  landing?: boolean;
 }
 
 /** The pages of the app, in menu order. The side menu shows only what the user may open. */
@@ -66,6 +68,11 @@ export const NAV_ITEMS: NavItem[] = [
 export function allowedNav(permissions: string[] | undefined): NavItem[] {
   const set = new Set(permissions ?? []);
   return NAV_ITEMS.filter((n) => n.anyOf.length === 0 || n.anyOf.some((p) => set.has(p)));
+}
+
+/** Where a user lands after login or when opening the app: the first landing page they may open, else the 工作台. */
+export function landingPath(permissions: string[] | undefined): string {
+  return allowedNav(permissions).find((n) => n.landing)?.path ?? '/';
 }
 
 export function navKeyForPath(pathname: string): string {

@@ -145,9 +145,6 @@ export const approvalsEn: Record<ApprovalsKey, string> = {
   'deleg.form.reasonPh': 'e.g. annual leave, training',
   'deleg.form.applyOpen': 'Hand over my open tasks too',
   'deleg.empty': 'No delegations',
-  'home.todo.title': 'My to-dos',
-  'home.todo.all': 'Open approvals',
-  'home.todo.ccUnread': 'Copied, unread',
   'notif.title': 'Notifications',
   'notif.empty': 'No notifications',
   'notif.readAll': 'Mark all read',
@@ -216,4 +213,7 @@ export const approvalsEn: Record<ApprovalsKey, string> = {
   'pv.level.section_head': 'Section head',
   'pv.level.staff': 'Staff',
   'policy.condition': '{field} {op} {value}',
+  'home.card.approvals.todo': 'Waiting for my approval',
+  'home.card.approvals.returned': 'Returned to me',
+  'home.card.approvals.cc': 'Copied to me, unread',
 };

@@ -144,9 +144,6 @@ export const approvalsZhCN = {
   'deleg.form.reasonPh': '如：年休假、外出学习',
   'deleg.form.applyOpen': '现有待办也交给对方办理',
   'deleg.empty': '暂无委托',
-  'home.todo.title': '我的待办',
-  'home.todo.all': '进入审批中心',
-  'home.todo.ccUnread': '抄送未读',
   'notif.title': '消息通知',
   'notif.empty': '暂无消息',
   'notif.readAll': '全部已读',
@@ -216,6 +213,9 @@ export const approvalsZhCN = {
   'pv.level.section_head': '科室负责人',
   'pv.level.staff': '一般工作人员',
   'policy.condition': '{field} {op} {value}',
+  'home.card.approvals.todo': '待我审批',
+  'home.card.approvals.returned': '退回待我处理',
+  'home.card.approvals.cc': '抄送我未读',
 } as const;
 
 export type ApprovalsKey = keyof typeof approvalsZhCN;

@@ -1,5 +1,5 @@
 import { lazy } from 'react';
-import { AuditOutlined, UserSwitchOutlined } from '@ant-design/icons';
+import { AuditOutlined, MailOutlined, RollbackOutlined, UserSwitchOutlined } from '@ant-design/icons';
 import type { WebModule } from '../types';
 
 /** The approval engine's pages: open to every member of staff (what they see is their own). */
@@ -9,8 +9,11 @@ export const approvalsWeb: WebModule = {
     { key: 'approvals', path: '/approvals', label: 'nav.approvals.inbox', desc: 'home.desc.approvals.inbox', icon: <AuditOutlined />, anyOf: ['approval:use'], group: 'nav.group.approvals' },
     { key: 'approvals-delegations', path: '/approvals/delegations', label: 'nav.approvals.delegations', desc: 'home.desc.approvals.delegations', icon: <UserSwitchOutlined />, anyOf: ['approval:use'], group: 'nav.group.approvals' },
   ],
-  // Loaded with the home page, not with the app's first screen (the login page).
-  homeCards: [lazy(() => import('./TodoCard').then((m) => ({ default: m.TodoCard })))],
+  homeCards: [
+    { key: 'approvals.todo', title: 'home.card.approvals.todo', path: '/approvals?box=todo', icon: <AuditOutlined />, unit: 'home.unit.items', overdue: 'appr.overdue', none: 'home.card.none' },
+    { key: 'approvals.returned', title: 'home.card.approvals.returned', path: '/approvals?box=mine', icon: <RollbackOutlined />, unit: 'home.unit.items' },
+    { key: 'approvals.cc', title: 'home.card.approvals.cc', path: '/approvals?box=cc', icon: <MailOutlined />, unit: 'home.unit.items' },
+  ],
   pages: {
     approvals: lazy(() => import('./ApprovalsPage')),
     'approvals-delegations': lazy(() => import('./DelegationsPage')),

@@ -114,4 +114,8 @@ export const leaveEn: Record<LeaveKey, string> = {
   'pku.closeWithinDays': 'days after the leave ends',
   'pv.unit.workday': 'working days',
   'pv.unit.natural': 'calendar days',
+  'home.card.leave.toClose': 'Leave to close',
+  'home.card.leave.sectionUnclosed': 'Unclosed leave in my units',
+  'home.card.leave.balance': 'Annual leave left',
+  'home.card.leave.compensatory': 'Time off in lieu left',
 };

@@ -116,6 +116,10 @@ export const leaveZhCN = {
   'pku.closeWithinDays': '天',
   'pv.unit.workday': '按工作日计算',
   'pv.unit.natural': '按自然日计算',
+  'home.card.leave.toClose': '待销假',
+  'home.card.leave.sectionUnclosed': '本科室未销假',
+  'home.card.leave.balance': '年休假余额',
+  'home.card.leave.compensatory': '调休余额',
 } as const;
 
 export type LeaveKey = keyof typeof leaveZhCN;

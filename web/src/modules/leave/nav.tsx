@@ -9,6 +9,11 @@ export const leaveWeb: WebModule = {
     { key: 'leave', path: '/leave', label: 'nav.leave.mine', desc: 'home.desc.leave.mine', icon: <ScheduleOutlined />, anyOf: ['leave:request'], group: 'nav.group.approvals' },
     { key: 'leave-section', path: '/leave/section', label: 'nav.leave.section', desc: 'home.desc.leave.section', icon: <CalendarOutlined />, anyOf: ['leave:section'], group: 'nav.group.approvals' },
   ],
+  homeCards: [
+    { key: 'leave.toClose', title: 'home.card.leave.toClose', path: '/leave', icon: <ScheduleOutlined />, unit: 'home.unit.items' },
+    { key: 'leave.sectionUnclosed', title: 'home.card.leave.sectionUnclosed', path: '/leave/section', icon: <CalendarOutlined />, unit: 'home.unit.items' },
+    { key: 'leave.balance', title: 'home.card.leave.balance', path: '/leave', icon: <ScheduleOutlined />, unit: 'home.unit.days', figures: { compensatory: 'home.card.leave.compensatory' } },
+  ],
   pages: {
     leave: lazy(() => import('./LeavePage')),
     'leave-section': lazy(() => import('./SectionLeavePage')),

@@ -52,14 +52,16 @@ export default function OrgPage() {
     });
   }, [roots, selectedId]);
 
-  // Nothing selected yet: show the unit of the user's primary post (a grid worker's own grid),
-  // else the widest unit the user may see.
+  // Nothing selected yet: show the unit of the user's primary post (a grid worker's own grid); a
+  // leader posted in a department who oversees the street's figures sees the widest unit instead.
+  // Office staff stay on their own department: the street above it holds no data of theirs.
+  const streetWide = (user.permissions ?? []).includes('population:stats');
   useEffect(() => {
     if (selectedId || roots.length === 0) return;
     const visible = new Set(flattenTree(roots).map((n) => n.id));
     const own = user.posts.find((p) => p.primary && visible.has(p.orgUnitId)) ?? user.posts.find((p) => visible.has(p.orgUnitId));
-    setParams({ unit: own && own.orgUnitKind !== 'department' ? own.orgUnitId : roots[0].id }, { replace: true });
-  }, [selectedId, roots, setParams, user.posts]);
+    setParams({ unit: own && (own.orgUnitKind !== 'department' || !streetWide) ? own.orgUnitId : roots[0].id }, { replace: true });
+  }, [selectedId, roots, setParams, user.posts, streetWide]);
 
   const filtered = useMemo(() => filterTree(roots, search), [roots, search]);
   const treeData = useMemo(() => toTreeData(filtered), [filtered]);

@@ -8,6 +8,7 @@ import { KindTag } from '../../app/ui/KindTag';
 import { useLabels } from '../../app/ui/labels';
 import { fmtDate, fmtInt, fmtPercent } from '../../app/ui/format';
 import { useIsMobile } from '../../app/ui/useIsMobile';
+import { useUser } from '../../app/auth/AuthContext';
 
 const FIGURES: { key: keyof Survey; label: MessageKey; raw?: boolean }[] = [
   { key: 'residents', label: 'survey.residents' },
@@ -46,6 +47,10 @@ export function UnitDetail({ id, onSelect }: { id: string; onSelect: (id: string
   const { t, locale } = useI18n();
   const labels = useLabels();
   const isMobile = useIsMobile();
+  const user = useUser();
+  const ownUnits = user.posts.filter((p, i, all) => p.orgUnitId && all.findIndex((o) => o.orgUnitId === p.orgUnitId) === i);
+  // Office staff (a department, the service hall): no post in a community or grid and no population figures.
+  const noGridWork = !(user.permissions ?? []).includes('population:stats') && !user.posts.some((p) => p.orgUnitKind && SURVEY_KINDS.has(p.orgUnitKind));
   const q = useQuery({
     queryKey: ['org', 'unit', id],
     queryFn: ({ signal }) => api.get<OrgUnitDetail>(`/org/units/${encodeURIComponent(id)}`, undefined, signal),
@@ -67,37 +72,71 @@ export function UnitDetail({ id, onSelect }: { id: string; onSelect: (id: string
   const showLinks = u.kind === 'grid' || u.kind === 'police_area' || (u.links?.length ?? 0) > 0;
   const cls = u.classification;
 
+  const headCard = (
+    <Card
+      title={
+        <Space wrap size={4}>
+          <KindTag kind={u.kind} />
+          <span data-testid="unit-name">{u.name}</span>
+          {cls && (
+            <Tag color={cls.kind === 'key' ? 'volcano' : 'default'} data-testid="unit-classification">
+              {t(cls.kind === 'key' ? 'class.key' : 'class.regular')}
+            </Tag>
+          )}
+        </Space>
+      }
+    >
+      <Descriptions column={isMobile ? 1 : 2} size="small" bordered>
+        <Descriptions.Item label={t('org.kind')}>{labels.kind(u.kind)}</Descriptions.Item>
+        <Descriptions.Item label={t('org.code')}>{u.code ? <span className="mono">{u.code}</span> : '—'}</Descriptions.Item>
+        <Descriptions.Item label={t('org.name')}>{u.name}</Descriptions.Item>
+        <Descriptions.Item label={t('org.parent')}>
+          {u.parentId ? (
+            <Typography.Link onClick={() => onSelect(u.parentId!)}>{u.parentName ?? u.parentId}</Typography.Link>
+          ) : (
+            '—'
+          )}
+        </Descriptions.Item>
+        <Descriptions.Item label={t('org.validity')} span={isMobile ? 1 : 2}>
+          {u.validFrom ? fmtDate(u.validFrom) : '—'} {t('common.to')} {u.validTo ? fmtDate(u.validTo) : t('common.indefinite')}
+        </Descriptions.Item>
+      </Descriptions>
+    </Card>
+  );
+
+  if (u.inScope === false) {
+    // An ancestor shown only to place the user's own units: say why there is nothing here.
+    return (
+      <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="unit-detail">
+        {headCard}
+        <Alert
+          type="info"
+          showIcon
+          data-testid="unit-out-of-scope"
+          message={t('org.outOfScope.title', { name: u.name })}
+          description={
+            <Space direction="vertical" size={4}>
+              <span>{t(noGridWork ? 'org.outOfScope.noGridWork' : 'org.outOfScope.body')}</span>
+              {ownUnits.length > 0 && (
+                <Space wrap size={4}>
+                  <span>{t('org.outOfScope.mine')}</span>
+                  {ownUnits.map((p) => (
+                    <Typography.Link key={p.orgUnitId} onClick={() => onSelect(p.orgUnitId)} data-testid="unit-own-link">
+                      {p.orgUnitName}
+                    </Typography.Link>
+                  ))}
+                </Space>
+              )}
+            </Space>
+          }
+        />
+      </Space>
+    );
+  }
+
   return (
     <Space direction="vertical" size={16} style={{ width: '100%' }} data-testid="unit-detail">
-      <Card
-        title={
-          <Space wrap size={4}>
-            <KindTag kind={u.kind} />
-            <span data-testid="unit-name">{u.name}</span>
-            {cls && (
-              <Tag color={cls.kind === 'key' ? 'volcano' : 'default'} data-testid="unit-classification">
-                {t(cls.kind === 'key' ? 'class.key' : 'class.regular')}
-              </Tag>
-            )}
-          </Space>
-        }
-      >
-        <Descriptions column={isMobile ? 1 : 2} size="small" bordered>
-          <Descriptions.Item label={t('org.kind')}>{labels.kind(u.kind)}</Descriptions.Item>
-          <Descriptions.Item label={t('org.code')}>{u.code ? <span className="mono">{u.code}</span> : '—'}</Descriptions.Item>
-          <Descriptions.Item label={t('org.name')}>{u.name}</Descriptions.Item>
-          <Descriptions.Item label={t('org.parent')}>
-            {u.parentId ? (
-              <Typography.Link onClick={() => onSelect(u.parentId!)}>{u.parentName ?? u.parentId}</Typography.Link>
-            ) : (
-              '—'
-            )}
-          </Descriptions.Item>
-          <Descriptions.Item label={t('org.validity')} span={isMobile ? 1 : 2}>
-            {u.validFrom ? fmtDate(u.validFrom) : '—'} {t('common.to')} {u.validTo ? fmtDate(u.validTo) : t('common.indefinite')}
-          </Descriptions.Item>
-        </Descriptions>
-      </Card>
+      {headCard}
 
       {(s || SURVEY_KINDS.has(u.kind)) && (
         <Card

@@ -780,6 +780,18 @@ export const populationZhCN = {
   'pku.recheckLookbackDays': '天',
   'pku.permitRenewalNoticeDays': '天',
   'pku.letterRenewalNoticeDays': '天',
+  'home.card.pop.review': '待审核记录',
+  'home.card.pop.late': '迟报',
+  'home.card.pop.gridPatrols': '待巡查出租房',
+  'home.card.pop.overdue': '已逾期',
+  'home.card.pop.returned': '退回待更正',
+  'home.card.pop.incidentsOpen': '未办结网格事件',
+  'home.card.pop.incidentsToDispatch': '待派发网格事件',
+  'home.card.pop.overduePatrols': '逾期未巡查',
+  'home.card.pop.moves': '待确认迁移',
+  'home.card.pop.myMonth': '本月采集',
+  'home.card.pop.entered': '录入',
+  'home.card.pop.passed': '审核合格',
 } as const;
 
 export type PopulationKey = keyof typeof populationZhCN;

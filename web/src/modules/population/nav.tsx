@@ -18,11 +18,11 @@ import {
   FileProtectOutlined,
 } from '@ant-design/icons';
 import type { NavItem } from '../../app/routing/nav';
-import type { WebModule } from '../types';
+import type { HomeCardDef, WebModule } from '../types';
 
 /** M2 pages in menu order; each opens for any of `anyOf` (the side menu and the route guard use the same list). */
 export const POPULATION_NAV: NavItem[] = [
-  { key: 'pop-my-grid', path: '/population/my-grid', label: 'nav.pop.myGrid', desc: 'home.desc.pop.myGrid', icon: <AimOutlined />, anyOf: ['patrol:grid'], group: 'nav.group.population' },
+  { key: 'pop-my-grid', path: '/population/my-grid', label: 'nav.pop.myGrid', desc: 'home.desc.pop.myGrid', icon: <AimOutlined />, anyOf: ['patrol:grid'], group: 'nav.group.population', landing: true },
   { key: 'pop-register', path: '/population/register', label: 'nav.pop.register', desc: 'home.desc.pop.register', icon: <UserAddOutlined />, anyOf: ['person:write'], group: 'nav.group.population' },
   { key: 'pop-persons', path: '/population/persons', label: 'nav.pop.persons', desc: 'home.desc.pop.persons', icon: <SearchOutlined />, anyOf: ['person:read'], group: 'nav.group.population' },
   { key: 'pop-houses', path: '/population/houses', label: 'nav.pop.houses', desc: 'home.desc.pop.houses', icon: <HomeOutlined />, anyOf: ['person:write'], group: 'nav.group.population' },
@@ -61,4 +61,16 @@ export const POPULATION_PAGES: Record<string, LazyExoticComponent<ComponentType>
 };
 
 
-export const populationWeb: WebModule = { name: 'population', nav: POPULATION_NAV, pages: POPULATION_PAGES };
+/** 工作台 cards of M2 (GET /api/v1/home/summary, population module's homeCards). */
+const POPULATION_HOME_CARDS: HomeCardDef[] = [
+  { key: 'population.review', title: 'home.card.pop.review', path: '/population/review', icon: <IdcardOutlined />, unit: 'home.unit.items', overdue: 'home.card.pop.late', none: 'home.card.none' },
+  { key: 'population.gridPatrols', title: 'home.card.pop.gridPatrols', path: '/population/my-grid', icon: <SafetyCertificateOutlined />, unit: 'home.unit.items', overdue: 'home.card.pop.overdue', none: 'home.card.none' },
+  { key: 'population.returned', title: 'home.card.pop.returned', path: '/population/my-grid', icon: <WarningOutlined />, unit: 'home.unit.items' },
+  { key: 'population.overduePatrols', title: 'home.card.pop.overduePatrols', path: '/population/patrols', icon: <SafetyCertificateOutlined />, unit: 'home.unit.items', none: 'home.card.none' },
+  { key: 'population.moves', title: 'home.card.pop.moves', path: '/population/moves', icon: <SwapOutlined />, unit: 'home.unit.items' },
+  { key: 'population.incidentsOpen', title: 'home.card.pop.incidentsOpen', path: '/population/incidents', icon: <AlertOutlined />, unit: 'home.unit.items', none: 'home.card.none' },
+  { key: 'population.incidentsToDispatch', title: 'home.card.pop.incidentsToDispatch', path: '/population/incidents?status=reported', icon: <AlertOutlined />, unit: 'home.unit.items', none: 'home.card.none' },
+  { key: 'population.myMonth', title: 'home.card.pop.myMonth', path: '/population/my-grid', icon: <AimOutlined />, unit: 'home.unit.items', figures: { entered: 'home.card.pop.entered', passed: 'home.card.pop.passed' } },
+];
+
+export const populationWeb: WebModule = { name: 'population', nav: POPULATION_NAV, pages: POPULATION_PAGES, homeCards: POPULATION_HOME_CARDS };
