@@ -36,6 +36,15 @@ export const populationSection = z.strictObject({
   permitRenewalNoticeDays: days.default(30),
   /** 责任书: letters whose term ends within this many natural days are listed as expiring. */
   letterRenewalNoticeDays: days.default(30),
+  /**
+   * 000:16, 000:103, 000:127 — staffing: each grid has exactly this many full-time assistants (专职协管员,
+   * the `grid_worker` post) and each community station this many information entry clerks (信息录入员,
+   * the `station_clerk` post); a unit with fewer or more is flagged.
+   */
+  staffing: z.strictObject({
+    gridWorkersPerGrid: z.number().int().min(1).max(20),
+    entryClerksPerStation: z.number().int().min(1).max(20),
+  }).default({ gridWorkersPerGrid: 1, entryClerksPerStation: 1 }),
 });
 export type PopulationPolicy = z.infer<typeof populationSection>;
 
@@ -46,6 +55,7 @@ export const streetDefaults: PopulationPolicy = {
   recheckLookbackDays: 90,
   permitRenewalNoticeDays: 30,
   letterRenewalNoticeDays: 30,
+  staffing: { gridWorkersPerGrid: 1, entryClerksPerStation: 1 },
 };
 
 /** The module's pack section; the bureau rulebook (004) has no migrant-management rules: it keeps the street's numbers. */

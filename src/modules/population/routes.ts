@@ -13,6 +13,7 @@ import * as patrols from './patrols.js';
 import * as stats from './stats.js';
 import * as incidents from './incidents.js';
 import * as map from './map.js';
+import * as staffing from './staffing.js';
 import { transferRoutes } from './transfer-routes.js';
 import { permitRoutes } from './permits-routes.js';
 import { collectionPointRoutes } from './collection-points.js';
@@ -261,6 +262,11 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
     config: { permission: 'population:ranking' },
     schema: { tags, querystring: z.strictObject({ month: isoMonth }) },
   }, async (req) => stats.monthlyRanking(db(), req.actor!, req.query.month));
+
+  r.get(`${P}/staffing`, {
+    config: { permission: 'population:stats' },
+    schema: { tags, querystring: z.strictObject({ flagged: bool.optional() }) },
+  }, async (req) => staffing.staffingList(db(), req.actor!, req.query));
 
   r.get(`${P}/map`, { config: { permission: 'population:stats' }, schema: { tags } }, async (req) => map.gridMap(db(), req.actor!));
   r.post(`${P}/map`, {

@@ -9,6 +9,7 @@ import { officeToday } from '../../platform/time.js';
 import { unitName } from './common.js';
 import { populationPolicy } from './policy.js';
 import { pop } from './schema.js';
+import { staffingFlag, staffingOf } from './staffing.js';
 
 /**
  * Statistics street → community → grid: the recorded survey snapshot beside live counts from the
@@ -48,6 +49,7 @@ export async function populationStats(db: Db, actor: Actor, orgUnitId?: string) 
   const { grid: gridRules } = await populationPolicy(db);
   const counters = await pop(db).selectFrom('population_counters').selectAll().where('grid_id', 'in', gridsUnder(tree, id).concat(['00000000-0000-0000-0000-000000000000'])).execute();
   const byGrid = new Map(counters.map((c) => [c.grid_id, c]));
+  const staffing = new Map((await staffingOf(db, { tree, actor })).map((r) => [r.orgUnitId, r]));
   const liveOf = (unitId: string): Live => gridsUnder(tree, unitId).reduce((acc, g) => {
     const c = byGrid.get(g);
     return c ? { migrants: acc.migrants + c.migrants, houses: acc.houses + c.houses, rentals: acc.rentals + c.rentals, employers: acc.employers + c.employers } : acc;
@@ -59,6 +61,9 @@ export async function populationStats(db: Db, actor: Actor, orgUnitId?: string) 
     const children = childKind ? (tree.children.get(unitId) ?? []).map((c) => tree.units.get(c)!).filter((c) => c.kind === childKind && c.valid_to === null) : [];
     const live = liveOf(unitId);
     const flags: Flag[] = survey ? surveyFlags(survey, children.filter((c) => c.survey).map((c) => c.survey as SurveySnapshot)) : [];
+    const staffed = staffing.get(unitId);
+    const staffFlag = staffed ? staffingFlag(staffed) : null;
+    if (staffFlag) flags.push(staffFlag);
     if (live.rentals > live.houses) flags.push({ code: 'LIVE_RENTALS_EXCEED_HOUSES', message: `登记的出租房屋（${live.rentals}）多于登记的房屋（${live.houses}）。` });
     let classification = null;
     if (u.kind === 'grid') {

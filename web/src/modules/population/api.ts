@@ -283,6 +283,25 @@ export interface Stats extends StatsUnit {
   children: StatsUnit[];
 }
 
+/** GET /population/staffing — one row per grid (网格员) and community station (信息录入员). */
+export interface StaffingRow {
+  orgUnitId: string;
+  name: string;
+  kind: 'grid' | 'community';
+  communityId: string | null;
+  rule: 'grid_worker' | 'entry_clerk';
+  required: number;
+  count: number;
+  holders: { userId: string; name: string }[];
+  flagged: boolean;
+}
+export interface Staffing {
+  asOf: string;
+  required: { gridWorkersPerGrid: number; entryClerksPerStation: number };
+  flaggedCount: number;
+  items: StaffingRow[];
+}
+
 export interface WorkCounter {
   userId: string;
   name: string;
