@@ -179,7 +179,7 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
     schema: {
       tags,
       querystring: z.strictObject({
-        status: z.enum(['reported', 'passed', 'returned']).optional(), gridId: uuid.optional(), late: bool.optional(), kind: z.enum(['arrival', 'departure', 'move', 'house']).optional(),
+        status: z.enum(['collected', 'reported', 'passed', 'returned']).optional(), gridId: uuid.optional(), late: bool.optional(), kind: z.enum(['arrival', 'departure', 'move', 'house']).optional(),
         personId: uuid.optional(), q: z.string().trim().min(1).max(50).optional(), ...pageQuery,
       }),
     },
@@ -187,6 +187,11 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
     const res = await review.reviewQueue(db(), req.actor!, req.query, req.ip);
     return { ...page(res.items, res.total, req.query), deadlineHours: res.deadlineHours, recheckLookbackDays: res.recheckLookbackDays, recheckFrom: res.recheckFrom };
   });
+
+  r.post(`${P}/records/:id/enter`, {
+    config: { permission: 'record:enter' },
+    schema: { tags, params: z.strictObject({ id: uuid }) },
+  }, async (req) => review.enterRecord(db(), req.actor!, req.params.id, req.ip));
 
   r.post(`${P}/records/:id/review`, {
     config: { permission: 'person:review' },

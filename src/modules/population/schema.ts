@@ -42,7 +42,9 @@ export interface PersonEventTable { id: string; person_id: string; kind: string;
 export interface CollectionRecordTable {
   id: string; kind: 'arrival' | 'departure' | 'move' | 'house'; person_id: string | null; house_id: string | null; grid_id: string;
   collected_by: string; collected_at: Date; reported_at: Date; late: boolean;
-  review_status: 'reported' | 'passed' | 'returned'; reviewed_by: string | null; reviewed_at: Date | null;
+  review_status: 'collected' | 'reported' | 'passed' | 'returned'; reviewed_by: string | null; reviewed_at: Date | null;
+  /** 000:27 — who entered it into the registry (录入), and when; null while only collected. */
+  entered_by: string | null; entered_at: Date | null;
   return_reasons: string | null; policy_version: number | null; created_at: Ts;
 }
 export interface CollectionReviewTable { id: string; record_id: string; decision: 'pass' | 'return'; reasons: string | null; actor_id: string; at: Ts }

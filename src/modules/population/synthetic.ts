@@ -598,7 +598,7 @@ async function buildBatch(ctx: BuildContext, start: number, n: number): Promise<
       id: recordId, kind: 'arrival', person_id: personId, house_id: house.id, grid_id: grid.id, collected_by: collector, collected_at: collectedAt,
       reported_at: reportedAt, late: reportedAt.getTime() - collectedAt.getTime() > ctx.deadlineHours * HOUR, review_status: review,
       reviewed_by: reviewedAt ? reviewer : null, reviewed_at: reviewedAt, return_reasons: returnReasons, policy_version: ctx.policyVersion,
-      created_at: reportedAt,
+      entered_by: collector, entered_at: reportedAt, created_at: reportedAt,
     };
     const reviewRow: Row<CollectionReviewTable> | null = reviewedAt
       ? { id: uuidv7(), record_id: recordId, decision: review === 'passed' ? 'pass' : 'return', reasons: returnReasons, actor_id: reviewer, at: reviewedAt }

@@ -19,7 +19,8 @@ export interface Dictionaries {
   idTypes: DictEntry[];
 }
 export type IdType = 'resident_id' | 'passport' | 'hk_mo_permit' | 'tw_permit' | 'foreign_permanent_id' | 'none';
-export type ReviewStatus = 'reported' | 'passed' | 'returned';
+/** collected (采集, waiting for the station's entry) → reported (录入, waiting for review) → passed | returned. */
+export type ReviewStatus = 'collected' | 'reported' | 'passed' | 'returned';
 export type PersonStatus = 'active' | 'left';
 export type Gender = 'male' | 'female';
 
@@ -158,6 +159,9 @@ export interface ReviewRecord {
   gridId: string;
   gridName: string | null;
   collectorName: string;
+  /** 000:27 — who entered it (录入) and when; null while only collected. */
+  entererName: string | null;
+  enteredAt: string | null;
   /** Collected by the caller, who may not review it (someone else does). */
   ownRecord: boolean;
   collectedAt: string;
