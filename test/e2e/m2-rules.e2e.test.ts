@@ -1,6 +1,8 @@
 /**
  * Browser checks of the M2 rules of seed 000 §7: the staffing flags (one grid worker per grid, one
- * entry clerk per station) on the statistics page, for the street office and for a community station.
+ * entry clerk per station) on the statistics page, for the street office and for a community station;
+ * the collect → enter split is in population.e2e.test.ts; a crime lead reported by a grid worker
+ * reaches the police liaison's list (000:41).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -46,6 +48,38 @@ describe.skipIf(unavailable !== null)('M2 rules in the browser', () => {
       await screenshot(page, 'm2-staffing-community');
     } finally {
       await desk.context.close();
+    }
+  });
+
+  it('crime lead: a grid worker reports one; the police liaison finds it in 违法犯罪线索, routed and reward-eligible', async () => {
+    const what = `疑似传销窝点 ${Date.now() % 100000}`;
+    const desk = await newPage(browser, DESKTOP);
+    try {
+      const page = desk.page;
+      await login(page, 'wangge-sh-1');
+      await go(page, '/population/crime-leads');
+      await page.getByTestId('lead-new').click();
+      await page.getByTestId('lead-what').fill(what);
+      await page.getByTestId('lead-place').fill('蜀汉路88号2栋1单元402室');
+      await page.getByTestId('lead-suspect-name').fill('柯远山');
+      await screenshot(page, 'm2-crime-lead-form');
+      await page.getByTestId('lead-submit').click();
+      await page.getByTestId('lead-row').filter({ hasText: what }).waitFor();
+    } finally {
+      await desk.context.close();
+    }
+    const police = await newPage(browser, DESKTOP);
+    try {
+      const page = police.page;
+      await login(page, 'paichusuo');
+      await go(page, '/population/crime-leads');
+      const row = page.getByTestId('lead-row').filter({ hasText: what });
+      await row.waitFor();
+      await expect(row.textContent()).resolves.toContain('已通知派出所');
+      await expect(row.textContent()).resolves.not.toContain('柯远山');
+      await screenshot(page, 'm2-crime-leads-police');
+    } finally {
+      await police.context.close();
     }
   });
 });

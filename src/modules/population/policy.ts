@@ -29,6 +29,11 @@ export const populationSection = z.strictObject({
     collectedFen: fen,
     enteredFen: fen,
     passedFen: fen,
+    /**
+     * 000:41 — reward per crime lead (违法犯罪线索) reported from a household visit. The seed pays "by the
+     * public-security standards" without a figure: 0 until the street records the police's rate.
+     */
+    crimeLeadFen: fen.default(0),
   }),
   /** How many days of records a spot re-check (倒查) may pick from, looking back. */
   recheckLookbackDays: days,
@@ -51,7 +56,7 @@ export type PopulationPolicy = z.infer<typeof populationSection>;
 export const streetDefaults: PopulationPolicy = {
   reviewDeadlineHours: 24,
   patrolIntervalDays: { street: 7, station: 14, grid: 14 },
-  reward: { topN: 3, rankedLevel: 'grid_worker', collectedFen: 50, enteredFen: 100, passedFen: 150 },
+  reward: { topN: 3, rankedLevel: 'grid_worker', collectedFen: 50, enteredFen: 100, passedFen: 150, crimeLeadFen: 0 },
   recheckLookbackDays: 90,
   permitRenewalNoticeDays: 30,
   letterRenewalNoticeDays: 30,

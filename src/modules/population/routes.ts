@@ -14,6 +14,7 @@ import * as stats from './stats.js';
 import * as incidents from './incidents.js';
 import * as map from './map.js';
 import * as staffing from './staffing.js';
+import * as crimeLeads from './crime-leads.js';
 import { transferRoutes } from './transfer-routes.js';
 import { permitRoutes } from './permits-routes.js';
 import { collectionPointRoutes } from './collection-points.js';
@@ -272,6 +273,26 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
     config: { permission: 'population:stats' },
     schema: { tags, querystring: z.strictObject({ flagged: bool.optional() }) },
   }, async (req) => staffing.staffingList(db(), req.actor!, req.query));
+
+  // 000:41 — crime leads from household visits, routed to the police liaison.
+  r.post(`${P}/crime-leads`, {
+    config: { permission: 'crime_lead:report' },
+    schema: {
+      tags,
+      body: z.strictObject({
+        gridId: uuid, what: text(500), place: text(200), occurredAt: isoDateTime,
+        suspectName: text(50).optional(), suspectIdNumber: z.string().max(30).optional(), suspectPhone: z.string().max(30).optional(),
+      }),
+    },
+  }, async (req, reply) => reply.status(201).send(await crimeLeads.reportCrimeLead(db(), req.actor!, req.body, req.ip)));
+
+  r.get(`${P}/crime-leads`, {
+    config: { permission: ['crime_lead:read', 'crime_lead:report'] },
+    schema: { tags, querystring: z.strictObject({ ...pageQuery }) },
+  }, async (req) => {
+    const res = await crimeLeads.listCrimeLeads(db(), req.actor!, req.query);
+    return page(res.items, res.total, req.query);
+  });
 
   r.get(`${P}/map`, { config: { permission: 'population:stats' }, schema: { tags } }, async (req) => map.gridMap(db(), req.actor!));
   r.post(`${P}/map`, {

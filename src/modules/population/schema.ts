@@ -48,6 +48,13 @@ export interface CollectionRecordTable {
   return_reasons: string | null; policy_version: number | null; created_at: Ts;
 }
 export interface CollectionReviewTable { id: string; record_id: string; decision: 'pass' | 'return'; reasons: string | null; actor_id: string; at: Ts }
+/** 000:41 — a crime lead from a household visit; suspect data sealed. */
+export interface CrimeLeadTable {
+  id: string; grid_id: string; police_area_id: string | null; what: string; place: string; occurred_at: Date;
+  suspect_name_enc: string | null; suspect_name_masked: string | null; suspect_id_enc: string | null; suspect_id_masked: string | null;
+  suspect_phone_enc: string | null; suspect_phone_masked: string | null;
+  reward_eligible: Generated<boolean>; routed_to: Json<string[]>; reported_by: string; reported_at: Generated<Date>;
+}
 export interface WorkCounterTable { user_id: string; month: string; grid_id: string; collected: number; entered: number; passed: number }
 export interface PopulationCounterTable { grid_id: string; migrants: number; houses: number; rentals: number; employers: number }
 export interface MoveTable {
@@ -90,7 +97,7 @@ export interface ResponsibilityLetterTable {
 
 export type PopulationTables = {
   persons: PersonTable; residences: ResidenceTable; houses: HouseTable; tenancies: TenancyTable; employers: EmployerTable;
-  person_events: PersonEventTable; collection_records: CollectionRecordTable; collection_reviews: CollectionReviewTable;
+  person_events: PersonEventTable; collection_records: CollectionRecordTable; collection_reviews: CollectionReviewTable; crime_leads: CrimeLeadTable;
   work_counters: WorkCounterTable; population_counters: PopulationCounterTable; moves: MoveTable; patrols: PatrolTable;
   rechecks: RecheckTable; grid_incidents: GridIncidentTable; grid_incident_actions: GridIncidentActionTable; grid_maps: GridMapTable;
   residence_permits: ResidencePermitTable; residence_permit_actions: ResidencePermitActionTable; responsibility_letters: ResponsibilityLetterTable;

@@ -10,6 +10,7 @@ import { unitName } from './common.js';
 import { populationPolicy } from './policy.js';
 import { pop } from './schema.js';
 import { staffingFlag, staffingOf } from './staffing.js';
+import { leadsByReporter } from './crime-leads.js';
 
 /**
  * Statistics street → community → grid: the recorded survey snapshot beside live counts from the
@@ -150,6 +151,8 @@ export async function monthlyRanking(db: Db, actor: Actor, month: string) {
       for (const c of counters) if (scopeCovers(actor.scope, c.gridId)) add(street, c);
     }
   }
+  // 000:41 — crime leads are rewarded per lead at the pack's rate, whatever the rank (grid workers' ranking only).
+  const leads = level === 'grid_worker' ? await leadsByReporter(db, month, [...groups.keys()]) : new Map<string, number>();
   const ranked = [...groups.values()].sort((a, b) => b.passed - a.passed || b.entered - a.entered || b.collected - a.collected || a.name.localeCompare(b.name, 'zh-CN'));
   let rank = 0;
   let prev: Entry | null = null;
@@ -157,10 +160,12 @@ export async function monthlyRanking(db: Db, actor: Actor, month: string) {
     if (!prev || prev.passed !== e.passed || prev.entered !== e.entered || prev.collected !== e.collected) rank = i + 1;
     prev = e;
     const rewarded = rank <= rules.reward.topN && e.collected + e.entered + e.passed > 0;
-    const rewardFen = rewarded ? e.collected * rules.reward.collectedFen + e.entered * rules.reward.enteredFen + e.passed * rules.reward.passedFen : 0;
-    return { rank, id: e.key, name: e.name, gridName: e.gridName, collected: e.collected, entered: e.entered, passed: e.passed, rewarded, rewardFen };
+    const crimeLeads = leads.get(e.key) ?? 0;
+    const crimeLeadRewardFen = crimeLeads * rules.reward.crimeLeadFen;
+    const rewardFen = (rewarded ? e.collected * rules.reward.collectedFen + e.entered * rules.reward.enteredFen + e.passed * rules.reward.passedFen : 0) + crimeLeadRewardFen;
+    return { rank, id: e.key, name: e.name, gridName: e.gridName, collected: e.collected, entered: e.entered, passed: e.passed, rewarded, crimeLeads, crimeLeadRewardFen, rewardFen };
   });
-  return { month, level, rates: { collectedFen: rules.reward.collectedFen, enteredFen: rules.reward.enteredFen, passedFen: rules.reward.passedFen, topN: rules.reward.topN }, policyVersion: version, items };
+  return { month, level, rates: { collectedFen: rules.reward.collectedFen, enteredFen: rules.reward.enteredFen, passedFen: rules.reward.passedFen, topN: rules.reward.topN, crimeLeadFen: rules.reward.crimeLeadFen }, policyVersion: version, items };
 }
 
 /** The first and last day of a month `YYYY-MM`. */

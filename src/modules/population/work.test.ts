@@ -98,7 +98,7 @@ describe('work counters and ranking', () => {
     expect(me.passed).toBe(before.passed + 1);
 
     const ranking = (await liuguan.get(`/api/v1/population/ranking?month=${month}`)).json();
-    expect(ranking.rates).toEqual({ collectedFen: 50, enteredFen: 100, passedFen: 150, topN: 3 });
+    expect(ranking.rates).toEqual({ collectedFen: 50, enteredFen: 100, passedFen: 150, topN: 3, crimeLeadFen: 0 });
     for (const i of ranking.items) {
       expect(i.rewardFen).toBe(i.rank <= 3 ? i.collected * 50 + i.entered * 100 + i.passed * 150 : 0);
     }
