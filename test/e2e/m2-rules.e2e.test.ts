@@ -41,7 +41,8 @@ describe.skipIf(unavailable !== null)('M2 rules in the browser', () => {
       await page.getByTestId('stats-child').filter({ hasText: '蜀汉街社区' }).first().click();
       await page.waitForLoadState('networkidle');
       const rows = page.getByTestId('staffing-card').getByTestId('staffing-row');
-      await expect(rows.count()).resolves.toBe(5);
+      // The card follows the unit shown: 蜀汉街's station has its clerk, grids 3–7 have no grid worker.
+      await expect.poll(() => rows.count()).toBe(5);
       await expect(rows.filter({ hasText: '蜀汉街社区第1网格' }).count()).resolves.toBe(0);
       await expect(page.getByTestId('stats-child').filter({ hasText: '蜀汉街社区第3网格' }).getByTestId('stats-child-flag').count()).resolves.toBe(1);
       await page.getByTestId('staffing-card').scrollIntoViewIfNeeded();

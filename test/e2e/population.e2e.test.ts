@@ -119,7 +119,7 @@ describe.skipIf(unavailable !== null)('population (M2) in the browser', () => {
       expect(await collected.textContent()).toContain('张伟');
       await screenshot(page, 'desktop-pop-00-entry-queue');
       await collected.getByTestId('record-enter').click();
-      await expect.poll(() => page.locator(`.ant-tabs-tabpane-active [data-testid="record-row"][data-person="${name}"]`).count()).toBe(0);
+      await expect.poll(() => page.locator(`.ant-tabs-tabpane-active [data-testid="record-row"][data-person="${name}"]`).count(), { timeout: 15_000 }).toBe(0);
       await page.getByRole('tab', { name: '待审核' }).click();
       await page.waitForURL(/tab=reported/);
       const row = await findRecordRow(page, name);

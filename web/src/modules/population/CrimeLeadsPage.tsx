@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Alert, DatePicker, Form, Input, Select, Space, Tag } from 'antd';
+import { Alert, DatePicker, Form, Input, Select, Space, Tag, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { api } from '../../app/api/client';
 import type { Page } from '../../app/api/types';
@@ -51,18 +51,22 @@ export default function CrimeLeadsPage() {
         paging={{ page, pageSize: 20, total: list.data?.total, onChange: (p) => setParams({ page: String(p) }) }}
         columns={[
           { title: t('pop.lead.reportedAt'), dataIndex: 'reportedAt', render: (v: string) => fmtDateTime(v) },
-          { title: t('pop.lead.what'), dataIndex: 'what', width: 260 },
-          { title: t('pop.lead.place'), dataIndex: 'place' },
-          { title: t('pop.lead.occurredAt'), dataIndex: 'occurredAt', render: (v: string) => fmtDateTime(v) },
+          { title: t('pop.lead.what'), dataIndex: 'what', width: 200 },
+          {
+            title: `${t('pop.lead.place')} / ${t('pop.lead.occurredAt')}`, key: 'where',
+            render: (_, r) => (<><div>{r.place}</div><Typography.Text type="secondary" style={{ fontSize: 12 }}>{fmtDateTime(r.occurredAt)}</Typography.Text></>),
+          },
           {
             title: t('pop.lead.suspect'), key: 'suspect',
             render: (_, r) => [r.suspectNameMasked, r.suspectIdMasked, r.suspectPhoneMasked].filter(Boolean).join(' · ') || '—',
           },
-          { title: t('pop.lead.grid'), dataIndex: 'gridName' },
-          { title: t('pop.lead.policeArea'), dataIndex: 'policeAreaName', render: (v: string | null) => v ?? '—' },
+          {
+            title: `${t('pop.lead.grid')} / ${t('pop.lead.policeArea')}`, key: 'grid',
+            render: (_, r) => (<><div>{r.gridName}</div><Typography.Text type="secondary" style={{ fontSize: 12 }}>{r.policeAreaName ?? '—'}</Typography.Text></>),
+          },
           { title: t('pop.lead.reporter'), dataIndex: 'reporterName' },
           {
-            title: t('pop.record.status'), key: 's', fixed: 'right',
+            title: t('pop.lead.status'), key: 's',
             render: (_, r) => (
               <Space size={4} wrap>
                 {r.routed ? <Tag color="blue">{t('pop.lead.routed')}</Tag> : <Tag color="red">{t('pop.lead.notRouted')}</Tag>}
@@ -109,10 +113,10 @@ function ReportLeadModal({ open, onClose }: { open: boolean; onClose: () => void
         <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" disabledDate={(d) => d.isAfter(dayjs(), 'day')} style={{ width: '100%' }} />
       </Form.Item>
       <Form.Item label={t('pop.lead.suspect')} style={{ marginBottom: 0 }}>
-        <Space wrap>
-          <Form.Item name="suspectName"><Input maxLength={50} placeholder={t('pop.lead.suspectName')} data-testid="lead-suspect-name" /></Form.Item>
-          <Form.Item name="suspectIdNumber"><Input maxLength={18} placeholder={t('pop.lead.suspectId')} className="mono" /></Form.Item>
-          <Form.Item name="suspectPhone"><Input maxLength={20} placeholder={t('pop.lead.suspectPhone')} /></Form.Item>
+        <Space wrap size={8}>
+          <Form.Item name="suspectName"><Input maxLength={50} style={{ width: 140 }} placeholder={t('pop.lead.suspectName')} data-testid="lead-suspect-name" /></Form.Item>
+          <Form.Item name="suspectIdNumber"><Input maxLength={18} style={{ width: 190 }} placeholder={t('pop.lead.suspectId')} className="mono" /></Form.Item>
+          <Form.Item name="suspectPhone"><Input maxLength={20} style={{ width: 140 }} placeholder={t('pop.lead.suspectPhone')} /></Form.Item>
         </Space>
       </Form.Item>
     </FormModal>

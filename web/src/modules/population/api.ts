@@ -319,10 +319,12 @@ export interface WorkCounter {
 export interface Ranking {
   month: string;
   level: 'grid_worker' | 'community' | 'street';
-  rates: { collectedFen: number; enteredFen: number; passedFen: number; topN: number };
+  rates: { collectedFen: number; enteredFen: number; passedFen: number; topN: number; crimeLeadFen: number };
   policyVersion: number;
   /** `gridName`: a grid worker's grid (null at the community and street levels). */
-  items: { rank: number; id: string; name: string; gridName: string | null; collected: number; entered: number; passed: number; rewarded: boolean; rewardFen: number }[];
+  items: { rank: number; id: string; name: string; gridName: string | null; collected: number; entered: number; passed: number; rewarded: boolean;
+    /** 000:41 — crime leads reported in the month, paid at the pack's rate whatever the rank (included in rewardFen). */
+    crimeLeads: number; crimeLeadRewardFen: number; rewardFen: number }[];
 }
 
 export interface GeoFeature {

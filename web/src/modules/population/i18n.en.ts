@@ -525,6 +525,8 @@ export const populationEn: Record<PopulationKey, string> = {
   'pop.lead.sent': 'Lead sent to the police',
   'pop.lead.empty': 'No leads',
   'pop.lead.submit': 'Send',
+  'pop.lead.status': 'Status',
+  'pop.ranking.crimeLeads': 'Crime leads',
   'pop.stats.title': 'Statistics',
   'pop.stats.asOf': 'Registered counts as of {date}',
   'pop.stats.figure': 'Figure',

@@ -523,6 +523,8 @@ export const populationZhCN = {
   'pop.lead.sent': '线索已报送派出所',
   'pop.lead.empty': '暂无线索',
   'pop.lead.submit': '提交',
+  'pop.lead.status': '状态',
+  'pop.ranking.crimeLeads': '违法犯罪线索',
   'pop.stats.title': '统计分析',
   'pop.stats.asOf': '登记数截至 {date}',
   'pop.stats.figure': '项目',
