@@ -1,8 +1,8 @@
 /**
  * Browser flow of M2 (population): a grid worker on a phone registers a newly arrived person
  * (ID number checked as typed, birth date and gender read from it), sees the registration saved
- * and awaiting review; the community station clerk finds the record in the review queue, passes it,
- * and sees it among the passed records.
+ * and awaiting review; the community station clerk enters it (录入, 000:27: the grid worker collects,
+ * the station enters), finds it in the review queue, passes it, and sees it among the passed records.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -58,7 +58,7 @@ describe.skipIf(unavailable !== null)('population (M2) in the browser', () => {
     await browser?.close();
   });
 
-  it('a grid worker registers an arrival on the phone; the station clerk passes it in the review queue', async () => {
+  it('a grid worker registers an arrival on the phone; the station clerk enters it, then passes it in the review queue', async () => {
     const { id: idNumber, birthDate } = freshIdNumber();
     const name = '欧阳未来';
     const masked = `${idNumber.slice(0, 6)}********${idNumber.slice(14)}`;
@@ -114,7 +114,16 @@ describe.skipIf(unavailable !== null)('population (M2) in the browser', () => {
       await page.getByTestId('nav-pop-review').click();
       await page.getByTestId('review-page').waitFor();
       await page.waitForLoadState('networkidle');
+      // 待录入 first: the grid worker collected it, the station enters it.
+      const collected = await findRecordRow(page, name);
+      expect(await collected.textContent()).toContain('张伟');
+      await screenshot(page, 'desktop-pop-00-entry-queue');
+      await collected.getByTestId('record-enter').click();
+      await expect.poll(() => page.locator(`.ant-tabs-tabpane-active [data-testid="record-row"][data-person="${name}"]`).count(), { timeout: 15_000 }).toBe(0);
+      await page.getByRole('tab', { name: '待审核' }).click();
+      await page.waitForURL(/tab=reported/);
       const row = await findRecordRow(page, name);
+      expect(await row.getByTestId('record-enterer').textContent()).toBe('刘婷'); // entered by the station clerk
       expect(await row.textContent()).toContain('张伟'); // collected by the grid worker
       expect(await row.textContent()).toContain('蜀汉街社区第1网格');
       expect(await row.getByTestId('record-clock').getAttribute('data-late')).toBe('0');

@@ -3,6 +3,8 @@ import * as migration from './migration.js';
 import * as collectionPointsMigration from './migration-collection-points.js';
 import * as permitsMigration from './migration-permits.js';
 import * as jobUploadsMigration from './migration-job-uploads.js';
+import * as collectionEntryMigration from './migration-collection-entry.js';
+import * as crimeLeadsMigration from './migration-crime-leads.js';
 import { MANAGE_POINTS } from './collection-points.js';
 import { populationPolicySection } from './policy.js';
 import { populationRoutes } from './routes.js';
@@ -22,23 +24,25 @@ import { populationHomeCards } from './home.js';
  * see them. Stations (and the street) name each collection point's contact.
  */
 const READ = ['person:read', 'population:stats'];
-const COLLECT = [...READ, 'person:write', 'incident:report'];
+/** 000:27 — only the community station (and the street office above it) enters records into the registry. */
+const ENTER = 'record:enter';
+const COLLECT = [...READ, 'person:write', 'incident:report', 'crime_lead:report'];
 const PERMIT_LETTER_READ = ['permit:read', 'letter:read'];
 const PERMIT_LETTER_OFFICE = [...PERMIT_LETTER_READ, 'permit:write', 'permit:decide', 'letter:write'];
 const GRID_WORK = [...COLLECT, 'patrol:grid', ...PERMIT_LETTER_READ, 'permit:write'];
-const STATION_WORK = [...COLLECT, 'person:review', 'move:confirm', 'recheck:write', 'patrol:station', 'incident:dispatch', 'person:import', 'person:export', MANAGE_POINTS, ...PERMIT_LETTER_OFFICE];
+const STATION_WORK = [...COLLECT, ENTER, 'person:review', 'move:confirm', 'recheck:write', 'patrol:station', 'incident:dispatch', 'person:import', 'person:export', MANAGE_POINTS, ...PERMIT_LETTER_OFFICE];
 
 export const populationModule: JiedaoModule = {
   name: 'population',
-  migrations: { '0100_population': migration, '0101_population_permits': permitsMigration, '0102_collection_point_contacts': collectionPointsMigration, '0103_job_uploads_owned': jobUploadsMigration },
+  migrations: { '0100_population': migration, '0101_population_permits': permitsMigration, '0102_collection_point_contacts': collectionPointsMigration, '0103_job_uploads_owned': jobUploadsMigration, '0104_collection_entry': collectionEntryMigration, '0105_crime_leads': crimeLeadsMigration },
   permissions: {
     grid_worker: GRID_WORK,
     station: STATION_WORK,
     // The community admin (station head) staffs the station and its grids, so holds what it grants.
     community_admin: [...STATION_WORK, ...GRID_WORK],
-    population_office: [...COLLECT, 'person:review', 'move:confirm', 'move:confirm_cross', 'recheck:write', 'patrol:street', 'incident:dispatch',
-      'person:import', 'person:export', 'person:reveal', 'population:ranking', 'population:map', 'error_report:read', MANAGE_POINTS, ...PERMIT_LETTER_OFFICE],
-    police_liaison: [...READ, 'person:reveal', 'person:export', 'person:compare', 'error_report:read', 'error_report:acknowledge', ...PERMIT_LETTER_READ],
+    population_office: [...COLLECT, ENTER, 'person:review', 'move:confirm', 'move:confirm_cross', 'recheck:write', 'patrol:street', 'incident:dispatch',
+      'person:import', 'person:export', 'person:reveal', 'population:ranking', 'population:map', 'error_report:read', 'crime_lead:read', MANAGE_POINTS, ...PERMIT_LETTER_OFFICE],
+    police_liaison: ['crime_lead:read', ...READ, 'person:reveal', 'person:export', 'person:compare', 'error_report:read', 'error_report:acknowledge', ...PERMIT_LETTER_READ],
     leader: [...READ, 'population:ranking', 'error_report:read', ...PERMIT_LETTER_READ],
   },
   policy: populationPolicySection,

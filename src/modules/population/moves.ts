@@ -9,7 +9,7 @@ import { loadOrgTree } from '../../platform/org/tree.js';
 import { scopeCovers } from '../../platform/org/scope.js';
 import { addDays, bumpCounter, communityOf, dateConflict, notInFuture, requireGridInScope, todayOffice, unitName } from './common.js';
 import { checkDocument, idIndex, type IdType } from './identity.js';
-import { addCollectionRecord, endResidence, personEvent, requireHouseInGrid } from './persons.js';
+import { addCollectionRecord, endResidence, mayEnter, personEvent, requireHouseInGrid } from './persons.js';
 import { populationPolicy } from './policy.js';
 import { pop, popTx, type MoveTable } from './schema.js';
 import type { Selectable } from 'kysely';
@@ -104,6 +104,8 @@ export async function decideMove(db: Db, actor: Actor, moveId: string, input: { 
       await addCollectionRecord(tx, {
         kind: 'move', personId: person.id, houseId: move.house_id, gridId: move.to_grid_id, collectedBy: move.requested_by,
         collectedAt: new Date(move.requested_at), policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours,
+        // The station (or street) confirming the move enters it.
+        enteredBy: mayEnter(actor) ? actor.userId : null,
       });
       await tx.updateTable('moves').set({ status: 'confirmed', decided_by: actor.userId, decided_at: new Date(), decision_reason: input.reason ?? null }).where('id', '=', moveId).execute();
       // The old grid learns of it through its "moved out" list (moves confirmed out of its grid).

@@ -132,19 +132,30 @@ export async function requireEmployer(tx: PopTx, employerId: string | null | und
   if (!e) throw unprocessable('UNKNOWN_EMPLOYER', '用工单位不存在。', [{ path: 'employerId', code: 'UNKNOWN_EMPLOYER', message: '未知的用工单位' }]);
 }
 
-/** Records what the collector reported, for the station's review, and counts it for the collector. */
+/** 000:27 — who may enter records into the registry (录入): community-station users and the street office. */
+export const mayEnter = (actor: Actor): boolean => actor.permissions.has('record:enter');
+
+/**
+ * Records what the collector reported and counts it for the collector (采集). Reported by a station
+ * user, it is entered at once (录入, counted for them too) and waits for review; reported by a grid
+ * worker or collector, it waits in `collected` until the station's entry clerk enters it (enterRecord).
+ */
 export async function addCollectionRecord(tx: PopTx, r: {
   kind: 'arrival' | 'departure' | 'move' | 'house'; personId: string | null; houseId: string | null; gridId: string;
   collectedBy: string; collectedAt: Date; policyVersion: number; deadlineHours: number;
+  /** The station user entering it with the report (see mayEnter), or null: it waits in `collected`. */
+  enteredBy: string | null;
 }): Promise<string> {
   const id = uuidv7();
   const reportedAt = new Date();
   await tx.insertInto('collection_records').values({
     id, kind: r.kind, person_id: r.personId, house_id: r.houseId, grid_id: r.gridId, collected_by: r.collectedBy,
     collected_at: r.collectedAt, reported_at: reportedAt, late: isLate(r.collectedAt, reportedAt, r.deadlineHours),
-    review_status: 'reported', reviewed_by: null, reviewed_at: null, return_reasons: null, policy_version: r.policyVersion,
+    review_status: r.enteredBy ? 'reported' : 'collected', entered_by: r.enteredBy, entered_at: r.enteredBy ? reportedAt : null,
+    reviewed_by: null, reviewed_at: null, return_reasons: null, policy_version: r.policyVersion,
   }).execute();
-  await bumpWork(tx, r.collectedBy, monthOf(r.collectedAt), r.gridId, { collected: 1, entered: 1 });
+  await bumpWork(tx, r.collectedBy, monthOf(r.collectedAt), r.gridId, { collected: 1 });
+  if (r.enteredBy) await bumpWork(tx, r.enteredBy, monthOf(reportedAt), r.gridId, { entered: 1 });
   return id;
 }
 
@@ -217,7 +228,7 @@ export async function registerPerson(db: Db, actor: Actor, input: RegisterInput,
     await bumpCounter(tx, input.gridId, 'migrants', 1);
     await addCollectionRecord(tx, {
       kind: 'arrival', personId, houseId: input.houseId ?? null, gridId: input.gridId, collectedBy: actor.userId, collectedAt,
-      policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours,
+      policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours, enteredBy: mayEnter(actor) ? actor.userId : null,
     });
     await personEvent(tx, personId, existing ? 'returned' : 'arrived', actor.userId, { gridId: input.gridId, arrivedOn: input.arrivedOn });
     await recordAudit(t, {
@@ -255,7 +266,7 @@ export async function departPerson(db: Db, actor: Actor, personId: string, input
     await bumpCounter(tx, person.grid_id, 'migrants', -1);
     await addCollectionRecord(tx, {
       kind: 'departure', personId, houseId: residence.house_id, gridId: person.grid_id, collectedBy: actor.userId, collectedAt,
-      policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours,
+      policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours, enteredBy: mayEnter(actor) ? actor.userId : null,
     });
     await personEvent(tx, personId, 'departed', actor.userId, { leftOn: input.leftOn, reason: input.reason ?? null });
     await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'person.depart', entity: 'person', entityId: personId, ip, summary: { gridId: person.grid_id } });
@@ -281,7 +292,7 @@ export async function getPerson(db: Db, actor: Actor, personId: string, opts: { 
     .select(['residences.id', 'residences.house_id', 'residences.grid_id', 'residences.from_date', 'residences.to_date', 'residences.arrival_reason', 'residences.departure_reason', 'houses.address', 'houses.building', 'houses.unit_no', 'houses.room'])
     .where('person_id', '=', personId).orderBy('from_date', 'desc').execute();
   const events = await p.selectFrom('person_events').select(['kind', 'at', 'actor_id', 'data']).where('person_id', '=', personId).orderBy('at', 'desc').limit(50).execute();
-  const records = await p.selectFrom('collection_records').select(['id', 'kind', 'review_status', 'collected_at', 'reported_at', 'late', 'return_reasons'])
+  const records = await p.selectFrom('collection_records').select(['id', 'kind', 'review_status', 'collected_by', 'collected_at', 'reported_at', 'entered_by', 'entered_at', 'late', 'return_reasons'])
     .where('person_id', '=', personId).orderBy('reported_at', 'desc').limit(20).execute();
   await recordAudit(db, {
     actorId: actor.userId, actorName: actor.name, action: opts.reveal ? 'person.reveal' : 'person.read', entity: 'person', entityId: personId, ip,
@@ -294,7 +305,10 @@ export async function getPerson(db: Db, actor: Actor, personId: string, opts: { 
       from: r.from_date, to: r.to_date, arrivalReason: r.arrival_reason, departureReason: r.departure_reason,
     })),
     events: events.map((e) => ({ kind: e.kind, at: e.at, actorId: e.actor_id, data: e.data })),
-    records: records.map((r) => ({ id: r.id, kind: r.kind, reviewStatus: r.review_status, collectedAt: r.collected_at, reportedAt: r.reported_at, late: r.late, returnReasons: r.return_reasons })),
+    records: records.map((r) => ({
+      id: r.id, kind: r.kind, reviewStatus: r.review_status, collectedBy: r.collected_by, collectedAt: r.collected_at, reportedAt: r.reported_at,
+      enteredBy: r.entered_by, enteredAt: r.entered_at, late: r.late, returnReasons: r.return_reasons,
+    })),
   };
 }
 

@@ -29,6 +29,11 @@ export const populationSection = z.strictObject({
     collectedFen: fen,
     enteredFen: fen,
     passedFen: fen,
+    /**
+     * 000:41 — reward per crime lead (违法犯罪线索) reported from a household visit. The seed pays "by the
+     * public-security standards" without a figure: 0 until the street records the police's rate.
+     */
+    crimeLeadFen: fen.default(0),
   }),
   /** How many days of records a spot re-check (倒查) may pick from, looking back. */
   recheckLookbackDays: days,
@@ -36,16 +41,26 @@ export const populationSection = z.strictObject({
   permitRenewalNoticeDays: days.default(30),
   /** 责任书: letters whose term ends within this many natural days are listed as expiring. */
   letterRenewalNoticeDays: days.default(30),
+  /**
+   * 000:16, 000:103, 000:127 — staffing: each grid has exactly this many full-time assistants (专职协管员,
+   * the `grid_worker` post) and each community station this many information entry clerks (信息录入员,
+   * the `station_clerk` post); a unit with fewer or more is flagged.
+   */
+  staffing: z.strictObject({
+    gridWorkersPerGrid: z.number().int().min(1).max(20),
+    entryClerksPerStation: z.number().int().min(1).max(20),
+  }).default({ gridWorkersPerGrid: 1, entryClerksPerStation: 1 }),
 });
 export type PopulationPolicy = z.infer<typeof populationSection>;
 
 export const streetDefaults: PopulationPolicy = {
   reviewDeadlineHours: 24,
   patrolIntervalDays: { street: 7, station: 14, grid: 14 },
-  reward: { topN: 3, rankedLevel: 'grid_worker', collectedFen: 50, enteredFen: 100, passedFen: 150 },
+  reward: { topN: 3, rankedLevel: 'grid_worker', collectedFen: 50, enteredFen: 100, passedFen: 150, crimeLeadFen: 0 },
   recheckLookbackDays: 90,
   permitRenewalNoticeDays: 30,
   letterRenewalNoticeDays: 30,
+  staffing: { gridWorkersPerGrid: 1, entryClerksPerStation: 1 },
 };
 
 /** The module's pack section; the bureau rulebook (004) has no migrant-management rules: it keeps the street's numbers. */

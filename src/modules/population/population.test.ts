@@ -19,6 +19,15 @@ const unitId = async (name: string) => (await t.db.selectFrom('org_units').selec
 const daysAgo = (n: number) => new Date(Date.parse(`${officeToday()}T00:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);
 const register = (c: Client, body: Record<string, unknown>, headers?: Record<string, string>) =>
   c.post('/api/v1/population/persons', { name: '测试人', gridId: shGrid1, arrivedOn: daysAgo(10), idNumber: nextResidentId(), ...body }, headers);
+/** Registered by a grid worker (collected, 采集) and entered by the station (录入, 000:27): ready for review. */
+async function registerEntered(c: Client, body: Record<string, unknown>) {
+  const res = await register(c, body);
+  if (res.statusCode === 201) {
+    const records = (await liuguan.get(`/api/v1/population/records?personId=${res.json().id}&status=collected`)).json().items as { id: string }[];
+    for (const r of records) expect((await liuguan.post(`/api/v1/population/records/${r.id}/enter`, {})).statusCode).toBe(200);
+  }
+  return res;
+}
 const personCount = async () => Number((await pop(t.db).selectFrom('persons').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
 const activeStreetCount = async () => Number((await pop(t.db).selectFrom('persons').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', 'active').executeTakeFirstOrThrow()).n);
 const liveMigrants = async (gridId: string) => (await pop(t.db).selectFrom('population_counters').select('migrants').where('grid_id', '=', gridId).executeTakeFirst())?.migrants ?? 0;
@@ -361,7 +370,7 @@ describe('moves', () => {
 
 describe('review', () => {
   it('the station passes or returns reported records; a return needs reasons and keeps the person registered', async () => {
-    const p = (await register(wg, {})).json();
+    const p = (await registerEntered(wg, {})).json();
     const queue = (await zhan.get('/api/v1/population/records?status=reported&pageSize=200')).json();
     const record = queue.items.find((r: { personId: string }) => r.personId === p.id);
     expect(record).toMatchObject({ kind: 'arrival', reviewStatus: 'reported', late: false });
@@ -379,7 +388,7 @@ describe('review', () => {
 
   it('24-hour reporting clock: a record reported more than 24 natural hours after collection is flagged late, never refused', async () => {
     const collectedAt = new Date(Date.now() - 30 * 3_600_000).toISOString();
-    const p = await register(wg, { collectedAt });
+    const p = await registerEntered(wg, { collectedAt });
     expect(p.statusCode).toBe(201);
     const queue = (await zhan.get('/api/v1/population/records?status=reported&late=true&pageSize=200')).json();
     const record = queue.items.find((r: { personId: string }) => r.personId === p.json().id);
@@ -449,7 +458,7 @@ describe('policy', () => {
     doc.population.reviewDeadlineHours = 48;
     const v = await admin.post('/api/v1/policy/packs/street/versions', { document: doc, reason: '延长上报时限', decisionRef: '测试〔2026〕1号', effectiveFrom: officeToday() });
     expect(v.statusCode, v.body).toBe(201);
-    const p = await register(wg, { collectedAt: new Date(Date.now() - 30 * 3_600_000).toISOString() });
+    const p = await registerEntered(wg, { collectedAt: new Date(Date.now() - 30 * 3_600_000).toISOString() });
     const queue = (await zhan.get('/api/v1/population/records?status=reported&pageSize=200')).json();
     expect(queue.deadlineHours).toBe(48);
     expect(queue.items.find((r: { personId: string }) => r.personId === p.json().id).late).toBe(false);
@@ -463,7 +472,7 @@ describe('review queue order and filters', () => {
 
   it('the queue runs reported records oldest first (24 h clock) and reviewed ones newest review first', async () => {
     const people = [];
-    for (let i = 0; i < 3; i++) people.push((await register(wg, { name: `闻人序${i}` })).json());
+    for (let i = 0; i < 3; i++) people.push((await registerEntered(wg, { name: `闻人序${i}` })).json());
     const records = [];
     for (const p of people) records.push(await recordOf(p.id));
     // Reported: oldest report first.
@@ -476,7 +485,7 @@ describe('review queue order and filters', () => {
     for (let i = 1; i < passed.length; i++) expect(passed[i - 1]!.reviewedAt! >= passed[i]!.reviewedAt!).toBe(true);
     // Returned likewise.
     const more = [];
-    for (let i = 0; i < 2; i++) more.push(await recordOf((await register(wg, { name: `闻人退${i}` })).json().id));
+    for (let i = 0; i < 2; i++) more.push(await recordOf((await registerEntered(wg, { name: `闻人退${i}` })).json().id));
     for (const r of more) await zhan.post(`/api/v1/population/records/${r.id}/review`, { decision: 'return', reasons: '地址不完整' });
     const returned = (await queue('status=returned&pageSize=200')).items;
     expect(returned.slice(0, 2).map((r) => r.id)).toEqual(more.map((r) => r.id).reverse());

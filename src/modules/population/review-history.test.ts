@@ -28,6 +28,9 @@ afterAll(async () => { await t?.close(); });
 async function registeredRecord(name: string, collectedAt?: string): Promise<QueueItem> {
   const p = await wg.post(`${P}/persons`, { name, gridId: grid, arrivedOn: daysAgo(3), idNumber: nextResidentId(), ...(collectedAt ? { collectedAt } : {}) });
   expect(p.statusCode, p.body).toBe(201);
+  // Collected by the grid worker, entered by the station (000:27).
+  const collected = (await zhan.get(`${P}/records?personId=${p.json().id}&pageSize=200`)).json().items[0];
+  expect((await zhan.post(`${P}/records/${collected.id}/enter`, {})).statusCode).toBe(200);
   const queue = (await zhan.get(`${P}/records?personId=${p.json().id}&pageSize=200`)).json();
   return queue.items[0];
 }

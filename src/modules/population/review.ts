@@ -18,7 +18,7 @@ import { pop, popTx } from './schema.js';
  * errors, concealment, omissions (错误、瞒报、漏报) — reach the street office and the police liaison.
  */
 export interface QueueQuery {
-  status?: 'reported' | 'passed' | 'returned'; gridId?: string; late?: boolean; kind?: string;
+  status?: 'collected' | 'reported' | 'passed' | 'returned'; gridId?: string; late?: boolean; kind?: string;
   /** One person's records. */
   personId?: string;
   /** Name prefix (or pinyin initials prefix when all letters). */
@@ -37,6 +37,7 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: strin
     .leftJoin('persons as p', 'p.id', 'r.person_id')
     .leftJoin('houses as h', 'h.id', 'r.house_id')
     .innerJoin('users as u', 'u.id', 'r.collected_by')
+    .leftJoin('users as e', 'e.id', 'r.entered_by')
     .where(scopeFilter(actor.scope, 'r.grid_id'));
   if (q.status) query = query.where('r.review_status', '=', q.status);
   if (q.gridId) query = query.where('r.grid_id', '=', q.gridId);
@@ -52,7 +53,7 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: strin
     : query.orderBy('r.reported_at', 'asc').orderBy('r.id');
   const [rows, total] = await Promise.all([
     ordered.select(['r.id', 'r.kind', 'r.person_id', 'r.house_id', 'r.grid_id', 'r.collected_at', 'r.reported_at', 'r.late', 'r.review_status', 'r.reviewed_at', 'r.return_reasons',
-      'p.name as person_name', 'p.id_masked', 'p.status as person_status', 'h.address', 'h.building', 'h.unit_no', 'h.room', 'u.name as collector_name', 'r.collected_by'])
+      'p.name as person_name', 'p.id_masked', 'p.status as person_status', 'h.address', 'h.building', 'h.unit_no', 'h.room', 'u.name as collector_name', 'r.collected_by', 'r.entered_at', 'e.name as enterer_name'])
       .limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
     query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
@@ -67,7 +68,7 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: strin
       houseId: r.house_id, address: formatHouseAddress(r), gridId: r.grid_id, gridName: unitName(tree, r.grid_id), collectorName: r.collector_name,
       /** Collected by the caller: someone else reviews it. */
       ownRecord: r.collected_by === actor.userId,
-      collectedAt: r.collected_at, reportedAt: r.reported_at,
+      collectedAt: r.collected_at, reportedAt: r.reported_at, enteredAt: r.entered_at, entererName: r.enterer_name,
       reportingHours: Math.round(((new Date(r.reported_at).getTime() - new Date(r.collected_at).getTime()) / 3_600_000) * 10) / 10,
       late: r.late, reviewStatus: r.review_status, reviewedAt: r.reviewed_at, returnReasons: r.return_reasons,
       recheckable: officeDateOf(new Date(r.collected_at)) >= recheckFrom,
@@ -82,6 +83,24 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: strin
 /** The first collection date a spot re-check may sample today (policy `recheckLookbackDays`). */
 export const recheckLookbackStart = (lookbackDays: number) => addDays(todayOffice(), -lookbackDays);
 
+/**
+ * 000:27 — the station's entry clerk enters (录入) a record a grid worker collected: stamped with who
+ * and when, counted for the clerk (entered) — the collector keeps the collection — and it waits for review.
+ */
+export async function enterRecord(db: Db, actor: Actor, recordId: string, ip: string | null) {
+  return inTransaction(db, async (t) => {
+    const tx = popTx(t);
+    const record = requireInScope(actor, await tx.selectFrom('collection_records').selectAll().where('id', '=', recordId).forUpdate().executeTakeFirst());
+    if (record.review_status !== 'collected') throw conflict('ALREADY_ENTERED', '该记录已录入。');
+    const now = new Date();
+    await tx.updateTable('collection_records').set({ review_status: 'reported', entered_by: actor.userId, entered_at: now }).where('id', '=', recordId).execute();
+    await bumpWork(tx, actor.userId, monthOf(now), record.grid_id, { entered: 1 });
+    if (record.person_id) await personEvent(tx, record.person_id, 'record_entered', actor.userId, { recordId, recordKind: record.kind });
+    await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'record.enter', entity: 'collection_record', entityId: recordId, ip, summary: { recordKind: record.kind, gridId: record.grid_id } });
+    return { id: recordId, reviewStatus: 'reported' as const, enteredBy: actor.userId, enteredAt: now };
+  });
+}
+
 const ownRecord = () => unprocessable('OWN_RECORD', '不能审核本人采集的记录，请由流管站其他人员或街道流管办审核。');
 
 /** Pass (审核合格) or return (退回, reasons required) a reported record. */
@@ -94,6 +113,7 @@ export async function reviewRecord(db: Db, actor: Actor, recordId: string, input
     const record = requireInScope(actor, await tx.selectFrom('collection_records').selectAll().where('id', '=', recordId).forUpdate().executeTakeFirst());
     // As no one approves their own request: the collector never reviews their own record.
     if (record.collected_by === actor.userId) throw ownRecord();
+    if (record.review_status === 'collected') throw conflict('NOT_ENTERED', '该记录尚未录入，请先由流管站信息录入员录入。');
     if (record.review_status !== 'reported') throw conflict('ALREADY_REVIEWED', record.review_status === 'passed' ? '该记录已审核合格。' : '该记录已退回，待网格员更正后重新上报。');
     const status = input.decision === 'pass' ? 'passed' : 'returned';
     const now = new Date();

@@ -13,6 +13,8 @@ import * as patrols from './patrols.js';
 import * as stats from './stats.js';
 import * as incidents from './incidents.js';
 import * as map from './map.js';
+import * as staffing from './staffing.js';
+import * as crimeLeads from './crime-leads.js';
 import { transferRoutes } from './transfer-routes.js';
 import { permitRoutes } from './permits-routes.js';
 import { collectionPointRoutes } from './collection-points.js';
@@ -178,7 +180,7 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
     schema: {
       tags,
       querystring: z.strictObject({
-        status: z.enum(['reported', 'passed', 'returned']).optional(), gridId: uuid.optional(), late: bool.optional(), kind: z.enum(['arrival', 'departure', 'move', 'house']).optional(),
+        status: z.enum(['collected', 'reported', 'passed', 'returned']).optional(), gridId: uuid.optional(), late: bool.optional(), kind: z.enum(['arrival', 'departure', 'move', 'house']).optional(),
         personId: uuid.optional(), q: z.string().trim().min(1).max(50).optional(), ...pageQuery,
       }),
     },
@@ -186,6 +188,11 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
     const res = await review.reviewQueue(db(), req.actor!, req.query, req.ip);
     return { ...page(res.items, res.total, req.query), deadlineHours: res.deadlineHours, recheckLookbackDays: res.recheckLookbackDays, recheckFrom: res.recheckFrom };
   });
+
+  r.post(`${P}/records/:id/enter`, {
+    config: { permission: 'record:enter' },
+    schema: { tags, params: z.strictObject({ id: uuid }) },
+  }, async (req) => review.enterRecord(db(), req.actor!, req.params.id, req.ip));
 
   r.post(`${P}/records/:id/review`, {
     config: { permission: 'person:review' },
@@ -261,6 +268,31 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
     config: { permission: 'population:ranking' },
     schema: { tags, querystring: z.strictObject({ month: isoMonth }) },
   }, async (req) => stats.monthlyRanking(db(), req.actor!, req.query.month));
+
+  r.get(`${P}/staffing`, {
+    config: { permission: 'population:stats' },
+    schema: { tags, querystring: z.strictObject({ flagged: bool.optional() }) },
+  }, async (req) => staffing.staffingList(db(), req.actor!, req.query));
+
+  // 000:41 — crime leads from household visits, routed to the police liaison.
+  r.post(`${P}/crime-leads`, {
+    config: { permission: 'crime_lead:report' },
+    schema: {
+      tags,
+      body: z.strictObject({
+        gridId: uuid, what: text(500), place: text(200), occurredAt: isoDateTime,
+        suspectName: text(50).optional(), suspectIdNumber: z.string().max(30).optional(), suspectPhone: z.string().max(30).optional(),
+      }),
+    },
+  }, async (req, reply) => reply.status(201).send(await crimeLeads.reportCrimeLead(db(), req.actor!, req.body, req.ip)));
+
+  r.get(`${P}/crime-leads`, {
+    config: { permission: ['crime_lead:read', 'crime_lead:report'] },
+    schema: { tags, querystring: z.strictObject({ ...pageQuery }) },
+  }, async (req) => {
+    const res = await crimeLeads.listCrimeLeads(db(), req.actor!, req.query);
+    return page(res.items, res.total, req.query);
+  });
 
   r.get(`${P}/map`, { config: { permission: 'population:stats' }, schema: { tags } }, async (req) => map.gridMap(db(), req.actor!));
   r.post(`${P}/map`, {

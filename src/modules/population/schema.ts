@@ -42,10 +42,19 @@ export interface PersonEventTable { id: string; person_id: string; kind: string;
 export interface CollectionRecordTable {
   id: string; kind: 'arrival' | 'departure' | 'move' | 'house'; person_id: string | null; house_id: string | null; grid_id: string;
   collected_by: string; collected_at: Date; reported_at: Date; late: boolean;
-  review_status: 'reported' | 'passed' | 'returned'; reviewed_by: string | null; reviewed_at: Date | null;
+  review_status: 'collected' | 'reported' | 'passed' | 'returned'; reviewed_by: string | null; reviewed_at: Date | null;
+  /** 000:27 — who entered it into the registry (录入), and when; null while only collected. */
+  entered_by: string | null; entered_at: Date | null;
   return_reasons: string | null; policy_version: number | null; created_at: Ts;
 }
 export interface CollectionReviewTable { id: string; record_id: string; decision: 'pass' | 'return'; reasons: string | null; actor_id: string; at: Ts }
+/** 000:41 — a crime lead from a household visit; suspect data sealed. */
+export interface CrimeLeadTable {
+  id: string; grid_id: string; police_area_id: string | null; what: string; place: string; occurred_at: Date;
+  suspect_name_enc: string | null; suspect_name_masked: string | null; suspect_id_enc: string | null; suspect_id_masked: string | null;
+  suspect_phone_enc: string | null; suspect_phone_masked: string | null;
+  reward_eligible: Generated<boolean>; routed_to: Json<string[]>; reported_by: string; reported_at: Generated<Date>;
+}
 export interface WorkCounterTable { user_id: string; month: string; grid_id: string; collected: number; entered: number; passed: number }
 export interface PopulationCounterTable { grid_id: string; migrants: number; houses: number; rentals: number; employers: number }
 export interface MoveTable {
@@ -88,7 +97,7 @@ export interface ResponsibilityLetterTable {
 
 export type PopulationTables = {
   persons: PersonTable; residences: ResidenceTable; houses: HouseTable; tenancies: TenancyTable; employers: EmployerTable;
-  person_events: PersonEventTable; collection_records: CollectionRecordTable; collection_reviews: CollectionReviewTable;
+  person_events: PersonEventTable; collection_records: CollectionRecordTable; collection_reviews: CollectionReviewTable; crime_leads: CrimeLeadTable;
   work_counters: WorkCounterTable; population_counters: PopulationCounterTable; moves: MoveTable; patrols: PatrolTable;
   rechecks: RecheckTable; grid_incidents: GridIncidentTable; grid_incident_actions: GridIncidentActionTable; grid_maps: GridMapTable;
   residence_permits: ResidencePermitTable; residence_permit_actions: ResidencePermitActionTable; responsibility_letters: ResponsibilityLetterTable;

@@ -9,6 +9,8 @@ import { officeToday } from '../../platform/time.js';
 import { unitName } from './common.js';
 import { populationPolicy } from './policy.js';
 import { pop } from './schema.js';
+import { staffingFlag, staffingOf } from './staffing.js';
+import { leadsByReporter } from './crime-leads.js';
 
 /**
  * Statistics street → community → grid: the recorded survey snapshot beside live counts from the
@@ -48,6 +50,7 @@ export async function populationStats(db: Db, actor: Actor, orgUnitId?: string) 
   const { grid: gridRules } = await populationPolicy(db);
   const counters = await pop(db).selectFrom('population_counters').selectAll().where('grid_id', 'in', gridsUnder(tree, id).concat(['00000000-0000-0000-0000-000000000000'])).execute();
   const byGrid = new Map(counters.map((c) => [c.grid_id, c]));
+  const staffing = new Map((await staffingOf(db, { tree, actor })).map((r) => [r.orgUnitId, r]));
   const liveOf = (unitId: string): Live => gridsUnder(tree, unitId).reduce((acc, g) => {
     const c = byGrid.get(g);
     return c ? { migrants: acc.migrants + c.migrants, houses: acc.houses + c.houses, rentals: acc.rentals + c.rentals, employers: acc.employers + c.employers } : acc;
@@ -59,6 +62,9 @@ export async function populationStats(db: Db, actor: Actor, orgUnitId?: string) 
     const children = childKind ? (tree.children.get(unitId) ?? []).map((c) => tree.units.get(c)!).filter((c) => c.kind === childKind && c.valid_to === null) : [];
     const live = liveOf(unitId);
     const flags: Flag[] = survey ? surveyFlags(survey, children.filter((c) => c.survey).map((c) => c.survey as SurveySnapshot)) : [];
+    const staffed = staffing.get(unitId);
+    const staffFlag = staffed ? staffingFlag(staffed) : null;
+    if (staffFlag) flags.push(staffFlag);
     if (live.rentals > live.houses) flags.push({ code: 'LIVE_RENTALS_EXCEED_HOUSES', message: `登记的出租房屋（${live.rentals}）多于登记的房屋（${live.houses}）。` });
     let classification = null;
     if (u.kind === 'grid') {
@@ -145,6 +151,8 @@ export async function monthlyRanking(db: Db, actor: Actor, month: string) {
       for (const c of counters) if (scopeCovers(actor.scope, c.gridId)) add(street, c);
     }
   }
+  // 000:41 — crime leads are rewarded per lead at the pack's rate, whatever the rank (grid workers' ranking only).
+  const leads = level === 'grid_worker' ? await leadsByReporter(db, month, [...groups.keys()]) : new Map<string, number>();
   const ranked = [...groups.values()].sort((a, b) => b.passed - a.passed || b.entered - a.entered || b.collected - a.collected || a.name.localeCompare(b.name, 'zh-CN'));
   let rank = 0;
   let prev: Entry | null = null;
@@ -152,10 +160,12 @@ export async function monthlyRanking(db: Db, actor: Actor, month: string) {
     if (!prev || prev.passed !== e.passed || prev.entered !== e.entered || prev.collected !== e.collected) rank = i + 1;
     prev = e;
     const rewarded = rank <= rules.reward.topN && e.collected + e.entered + e.passed > 0;
-    const rewardFen = rewarded ? e.collected * rules.reward.collectedFen + e.entered * rules.reward.enteredFen + e.passed * rules.reward.passedFen : 0;
-    return { rank, id: e.key, name: e.name, gridName: e.gridName, collected: e.collected, entered: e.entered, passed: e.passed, rewarded, rewardFen };
+    const crimeLeads = leads.get(e.key) ?? 0;
+    const crimeLeadRewardFen = crimeLeads * rules.reward.crimeLeadFen;
+    const rewardFen = (rewarded ? e.collected * rules.reward.collectedFen + e.entered * rules.reward.enteredFen + e.passed * rules.reward.passedFen : 0) + crimeLeadRewardFen;
+    return { rank, id: e.key, name: e.name, gridName: e.gridName, collected: e.collected, entered: e.entered, passed: e.passed, rewarded, crimeLeads, crimeLeadRewardFen, rewardFen };
   });
-  return { month, level, rates: { collectedFen: rules.reward.collectedFen, enteredFen: rules.reward.enteredFen, passedFen: rules.reward.passedFen, topN: rules.reward.topN }, policyVersion: version, items };
+  return { month, level, rates: { collectedFen: rules.reward.collectedFen, enteredFen: rules.reward.enteredFen, passedFen: rules.reward.passedFen, topN: rules.reward.topN, crimeLeadFen: rules.reward.crimeLeadFen }, policyVersion: version, items };
 }
 
 /** The first and last day of a month `YYYY-MM`. */

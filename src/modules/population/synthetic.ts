@@ -292,6 +292,8 @@ interface PersonBundle {
   houseSlot: number;
   rental: boolean;
   workKey: string;
+  /** Who entered it (录入) and the month of entry: the collector when reported (synthetic data predates the station's entry step). */
+  enteredKey: string;
   passed: boolean;
 }
 interface Batch {
@@ -598,7 +600,7 @@ async function buildBatch(ctx: BuildContext, start: number, n: number): Promise<
       id: recordId, kind: 'arrival', person_id: personId, house_id: house.id, grid_id: grid.id, collected_by: collector, collected_at: collectedAt,
       reported_at: reportedAt, late: reportedAt.getTime() - collectedAt.getTime() > ctx.deadlineHours * HOUR, review_status: review,
       reviewed_by: reviewedAt ? reviewer : null, reviewed_at: reviewedAt, return_reasons: returnReasons, policy_version: ctx.policyVersion,
-      created_at: reportedAt,
+      entered_by: collector, entered_at: reportedAt, created_at: reportedAt,
     };
     const reviewRow: Row<CollectionReviewTable> | null = reviewedAt
       ? { id: uuidv7(), record_id: recordId, decision: review === 'passed' ? 'pass' : 'return', reasons: returnReasons, actor_id: reviewer, at: reviewedAt }
@@ -612,7 +614,7 @@ async function buildBatch(ctx: BuildContext, start: number, n: number): Promise<
     }
     batch.bundles.push({
       index, person, residence, record, review: reviewRow, events, houseSlot: slot, rental: house.rental,
-      workKey: `${collector}|${officeDate(collectedAt).slice(0, 7)}|${grid.id}`, passed: review === 'passed',
+      workKey: `${collector}|${officeDate(collectedAt).slice(0, 7)}|${grid.id}`, enteredKey: `${collector}|${officeDate(reportedAt).slice(0, 7)}|${grid.id}`, passed: review === 'passed',
     });
   }
   return batch;
@@ -659,16 +661,17 @@ async function writeBatch(db: Db, batch: Batch): Promise<number> {
     await insertRows(tx, 'person_events', bundles.flatMap((b) => b.events));
     await insertRows(tx, 'patrols', batch.patrols);
     // Monthly work counters of the collectors (采集 / 录入 / 审核合格), in a fixed order (no lock-order deadlocks).
-    const work = new Map<string, { collected: number; passed: number }>();
+    const work = new Map<string, { collected: number; entered: number; passed: number }>();
+    const at = (key: string) => work.get(key) ?? work.set(key, { collected: 0, entered: 0, passed: 0 }).get(key)!;
     for (const b of bundles) {
-      const w = work.get(b.workKey) ?? { collected: 0, passed: 0 };
+      const w = at(b.workKey);
       w.collected++;
       if (b.passed) w.passed++;
-      work.set(b.workKey, w);
+      at(b.enteredKey).entered++;
     }
     const workRows = [...work.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([key, w]) => {
       const [user_id, month, grid_id] = key.split('|') as [string, string, string];
-      return { user_id, month, grid_id, collected: w.collected, entered: w.collected, passed: w.passed };
+      return { user_id, month, grid_id, collected: w.collected, entered: w.entered, passed: w.passed };
     });
     // One row per (user, month) in a statement: a collector with several grids keeps the first grid.
     const seen = new Set<string>();

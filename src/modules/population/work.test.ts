@@ -66,7 +66,8 @@ describe('three-level patrols', () => {
 describe('re-checks and error reports', () => {
   it('a non-correct re-check result reaches the street and the police, who acknowledge it once', async () => {
     const p = (await wg.post('/api/v1/population/persons', { idNumber: nextResidentId(), name: '邓子涵', gridId: shGrid1, arrivedOn: daysAgo(3) })).json();
-    const record = (await zhan.get('/api/v1/population/records?status=reported&pageSize=200')).json().items.find((r: { personId: string }) => r.personId === p.id);
+    // Collected by the grid worker, waiting for the station's entry (000:27).
+    const record = (await zhan.get('/api/v1/population/records?status=collected&pageSize=200')).json().items.find((r: { personId: string }) => r.personId === p.id);
     const scheduled = await zhan.post('/api/v1/population/rechecks', { recordId: record.id, scheduledOn: officeToday() });
     expect(scheduled.statusCode, scheduled.body).toBe(201);
     expect(errorOf(await zhan.post(`/api/v1/population/rechecks/${scheduled.json().id}/result`, { doneOn: officeToday(), result: 'concealment' })).code).toBe('NOTES_REQUIRED');
@@ -83,20 +84,22 @@ describe('re-checks and error reports', () => {
 });
 
 describe('work counters and ranking', () => {
-  it('collected / entered / passed are counted per collector and month; the top N get the pack rates (0.5 / 1 / 1.5 yuan)', async () => {
+  it('collected / passed are counted for the collector, entered for the clerk who entered it, per month; the top N get the pack rates (0.5 / 1 / 1.5 yuan)', async () => {
     const before = (await wg.get(`/api/v1/population/work-counters?month=${month}`)).json().items.find((i: { name: string }) => i.name)
       ?? { collected: 0, entered: 0, passed: 0 };
     const p = (await wg.post('/api/v1/population/persons', { idNumber: nextResidentId(), name: '韩雨桐', gridId: shGrid1, arrivedOn: daysAgo(1) })).json();
-    const record = (await zhan.get('/api/v1/population/records?status=reported&pageSize=200')).json().items.find((r: { personId: string }) => r.personId === p.id);
+    const record = (await zhan.get('/api/v1/population/records?status=collected&pageSize=200')).json().items.find((r: { personId: string }) => r.personId === p.id);
+    // 000:27 — the station enters what the grid worker collected: the entry is the clerk's work, not the collector's.
+    expect((await zhan.post(`/api/v1/population/records/${record.id}/enter`, {})).statusCode).toBe(200);
     await zhan.post(`/api/v1/population/records/${record.id}/review`, { decision: 'pass' });
     const mine = (await wg.get(`/api/v1/population/work-counters?month=${month}`)).json().items;
     const me = mine.find((i: { gridId: string }) => i.gridId === shGrid1);
     expect(me.collected).toBe(before.collected + 1);
-    expect(me.entered).toBe(before.entered + 1);
+    expect(me.entered).toBe(before.entered);
     expect(me.passed).toBe(before.passed + 1);
 
     const ranking = (await liuguan.get(`/api/v1/population/ranking?month=${month}`)).json();
-    expect(ranking.rates).toEqual({ collectedFen: 50, enteredFen: 100, passedFen: 150, topN: 3 });
+    expect(ranking.rates).toEqual({ collectedFen: 50, enteredFen: 100, passedFen: 150, topN: 3, crimeLeadFen: 0 });
     for (const i of ranking.items) {
       expect(i.rewardFen).toBe(i.rank <= 3 ? i.collected * 50 + i.entered * 100 + i.passed * 150 : 0);
     }
@@ -264,7 +267,7 @@ describe('re-check lookback', () => {
     const oldOne = (await wg.post('/api/v1/population/persons', {
       idNumber: nextResidentId(), name: '令狐旧', gridId: shGrid1, arrivedOn: daysAgo(120), collectedAt: new Date(Date.parse(`${daysAgo(100)}T04:00:00Z`)).toISOString(),
     })).json();
-    const queue = (await zhan.get('/api/v1/population/records?status=reported&pageSize=200')).json();
+    const queue = (await zhan.get('/api/v1/population/records?status=collected&pageSize=200')).json();
     expect(queue).toMatchObject({ recheckLookbackDays: 90, recheckFrom: daysAgo(90) });
     const rec = (id: string) => queue.items.find((r: { personId: string }) => r.personId === id);
     expect(rec(recent.id).recheckable).toBe(true);

@@ -64,6 +64,7 @@ describe('review decisions', () => {
     const p = await wg.post(`${P}/persons`, { name: '欧阳望舒', gridId: grid, arrivedOn: '2026-03-01', idNumber: nextResidentId() });
     expect(p.statusCode, p.body).toBe(201);
     const record = (await zhan.get(`${P}/records?personId=${p.json().id}`)).json().items[0];
+    expect((await zhan.post(`${P}/records/${record.id}/enter`, {})).statusCode).toBe(200); // collected → entered (000:27)
     expect((await zhan.post(`${P}/records/${record.id}/review`, { decision: 'return', reasons: '缺少联系电话' })).statusCode).toBe(200);
     const [e] = await events(`action=record.return&entityId=${record.id}`);
     expect(JSON.parse(e!.summary)).toMatchObject({ decision: 'return', reasons: '缺少联系电话', gridId: grid });

@@ -16,11 +16,11 @@ export const AUDIT_ACTIONS = [
   'file.upload', 'file.download', 'file.expire',
   'person.search', 'person.read', 'person.reveal', 'person.create', 'person.correct', 'person.depart', 'person.import', 'person.export',
   'population.import.start', 'population.export.start', 'population.compare.start', 'population.compare.view', 'population.compare.download',
-  'record.pass', 'record.return', 'record.resubmit',
+  'record.enter', 'record.pass', 'record.return', 'record.resubmit',
   'recheck.create', 'recheck.result', 'recheck.acknowledge',
   'move.create', 'move.confirm', 'move.reject',
   'house.create', 'house.update', 'tenancy.create', 'tenancy.end', 'employer.create',
-  'patrol.create', 'incident.create', 'incident.dispatch', 'incident.handle', 'incident.close', 'grid_map.upload',
+  'patrol.create', 'crime_lead.report', 'incident.create', 'incident.dispatch', 'incident.handle', 'incident.close', 'grid_map.upload',
   'collection_point.contact_set', 'collection_point.contact_change',
   'permit.apply', 'permit.renew', 'permit.accept', 'permit.issue', 'permit.refuse', 'permit.reveal',
   'letter.create', 'letter.renew', 'letter.end',
@@ -30,7 +30,7 @@ export const AUDIT_ACTIONS = [
 /** Every entity type the server writes. */
 export const AUDIT_ENTITIES = [
   'session', 'user', 'org_unit', 'policy_pack', 'calendar_override', 'calendar_year', 'file', 'job',
-  'person', 'collection_record', 'recheck', 'move', 'house', 'tenancy', 'employer', 'patrol', 'grid_incident', 'grid_map',
+  'person', 'collection_record', 'crime_lead', 'recheck', 'move', 'house', 'tenancy', 'employer', 'patrol', 'grid_incident', 'grid_map',
   'collection_point', 'residence_permit', 'responsibility_letter', 'leave_request',
 ] as const;
 

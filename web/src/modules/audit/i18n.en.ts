@@ -80,6 +80,8 @@ export const auditCodesEn: Record<AuditCodeKey, string> = {
   'summary.fromDate': 'From',
   'summary.grantId': 'Grant',
   'summary.gridId': 'Grid',
+  'summary.policeAreaId': 'Police area',
+  'summary.routedTo': 'Police liaisons notified',
   'summary.houseId': 'House',
   'summary.idType': 'ID type',
   'summary.jobId': 'Background job',

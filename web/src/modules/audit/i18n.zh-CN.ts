@@ -84,6 +84,8 @@ export const auditCodesZhCN = {
   'summary.fromDate': '起始日期',
   'summary.grantId': '授权编号',
   'summary.gridId': '网格',
+  'summary.policeAreaId': '警务区',
+  'summary.routedTo': '通知派出所联络人（人）',
   'summary.houseId': '房屋',
   'summary.idType': '证件类型',
   'summary.jobId': '后台任务',

@@ -95,12 +95,13 @@ export default function RankingPage() {
               { title: t('pop.counter.collected'), dataIndex: 'collected', align: 'right' },
               { title: t('pop.counter.entered'), dataIndex: 'entered', align: 'right' },
               { title: t('pop.counter.passed'), dataIndex: 'passed', align: 'right' },
+              ...(r?.level === 'grid_worker' ? [{ title: t('pop.ranking.crimeLeads'), dataIndex: 'crimeLeads', align: 'right' as const }] : []),
               {
                 title: t('pop.ranking.reward'),
                 dataIndex: 'rewardFen',
                 align: 'right',
                 render: (fen: number, i) =>
-                  i.rewarded ? (
+                  i.rewarded || fen > 0 ? (
                     <Typography.Text strong data-testid="ranking-reward">
                       ¥{yuan(fen)}
                     </Typography.Text>

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Dayjs } from 'dayjs';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Card, Form, Input, List, Radio, Select, Space, Switch, Tabs, Tag, Tooltip, Typography } from 'antd';
-import { CheckOutlined, ClockCircleOutlined, RollbackOutlined } from '@ant-design/icons';
+import { CheckOutlined, ClockCircleOutlined, FormOutlined, RollbackOutlined } from '@ant-design/icons';
 import { api } from '../../app/api/client';
 import { useShowError } from '../../app/api/errors';
 import { useFormMutation } from '../../app/api/useFormMutation';
@@ -28,8 +28,10 @@ export default function ReviewPage() {
   const { t } = useI18n();
   const { can } = useAuth();
   const [params, set] = useUrlState();
-  const tab = (params.get('tab') ?? (can('person:review') ? 'reported' : 'rechecks')) as Tab;
+  const tab = (params.get('tab') ?? (can('record:enter') ? 'collected' : can('person:review') ? 'reported' : 'rechecks')) as Tab;
   const tabs = [
+    // 000:27 — the station enters what grid workers collect, then reviews it.
+    ...(can('record:enter') ? [{ key: 'collected', label: t('pop.reviewTab.collected'), children: <RecordsTab status="collected" params={params} set={set} /> }] : []),
     ...(can('person:review')
       ? (['reported', 'passed', 'returned'] as const).map((s) => ({ key: s, label: t(`pop.reviewTab.${s}`), children: <RecordsTab status={s} params={params} set={set} /> }))
       : []),
@@ -86,6 +88,13 @@ function RecordsTab({ status, params, set }: { status: ReviewStatus; params: URL
     onSettled: () => void qc.invalidateQueries({ queryKey: ['population'] }),
   });
 
+  const enter = useMutation({
+    mutationFn: (id: string) => api.post(popPath(`/records/${id}/enter`), {}),
+    onSuccess: () => notifier.message?.success(t('pop.review.enteredOne')),
+    onError: (e) => showError(e),
+    onSettled: () => void qc.invalidateQueries({ queryKey: ['population'] }),
+  });
+
   const clock = (r: ReviewRecord) => (
     <Tooltip title={t('pop.review.clockTip', { collected: fmtDateTime(r.collectedAt), reported: fmtDateTime(r.reportedAt), deadline })}>
       <span className={r.late ? 'pop-clock pop-late' : 'pop-clock'} data-testid="record-clock" data-late={r.late ? '1' : '0'}>
@@ -107,7 +116,11 @@ function RecordsTab({ status, params, set }: { status: ReviewStatus; params: URL
       <span>{r.address}</span>
     );
   const actions = (r: ReviewRecord) =>
-    status === 'reported' && can('person:review') && r.ownRecord ? (
+    status === 'collected' && can('record:enter') ? (
+      <Button type="primary" size="small" icon={<FormOutlined />} loading={enter.isPending && enter.variables === r.id} onClick={() => enter.mutate(r.id)} data-testid="record-enter">
+        {t('pop.review.enter')}
+      </Button>
+    ) : status === 'reported' && can('person:review') && r.ownRecord ? (
       <Tooltip title={t('pop.review.ownRecordHint')}>
         <Tag data-testid="record-own">{t('pop.review.ownRecord')}</Tag>
       </Tooltip>
@@ -167,7 +180,9 @@ function RecordsTab({ status, params, set }: { status: ReviewStatus; params: URL
           </Button>
         )}
       </Space>
-      {status === 'reported' ? (
+      {status === 'collected' ? (
+        <Alert type="info" showIcon message={t('pop.review.collectedHint')} description={`${t('pop.review.deadlineHint', { deadline })} ${t('pop.review.orderCollected')}`} />
+      ) : status === 'reported' ? (
         <Alert type="info" showIcon message={t('pop.review.deadlineHint', { deadline })} description={t('pop.review.orderReported', { deadline })} />
       ) : (
         <Typography.Text type="secondary" data-testid="records-order">
@@ -227,9 +242,12 @@ function RecordsTab({ status, params, set }: { status: ReviewStatus; params: URL
           { title: t('pop.review.collector'), dataIndex: 'collectorName' },
           { title: t('pop.record.collectedAt'), dataIndex: 'collectedAt', render: (v: string) => fmtDateTime(v) },
           { title: t('pop.review.clockTitle', { deadline }), key: 'clock', render: (_, r) => clock(r) },
-          ...(status !== 'reported' ? [{ title: t('pop.review.reviewedAt'), dataIndex: 'reviewedAt', render: (v: string | null) => fmtDateTime(v) }] : []),
+          ...(status !== 'collected'
+            ? [{ title: t('pop.review.enterer'), key: 'enterer', render: (_: unknown, r: ReviewRecord) => (r.enteredAt ? <Tooltip title={t('pop.review.enteredAtTip', { at: fmtDateTime(r.enteredAt) })}><span data-testid="record-enterer">{r.entererName}</span></Tooltip> : '—') }]
+            : []),
+          ...(status !== 'reported' && status !== 'collected' ? [{ title: t('pop.review.reviewedAt'), dataIndex: 'reviewedAt', render: (v: string | null) => fmtDateTime(v) }] : []),
           ...(status === 'returned' ? [{ title: t('pop.record.returnReasons'), dataIndex: 'returnReasons' }] : []),
-          ...(status !== 'reported' ? [{ title: t('pop.record.status'), dataIndex: 'reviewStatus', render: (s: ReviewStatus) => <ReviewTag status={s} /> }] : []),
+          ...(status !== 'reported' && status !== 'collected' ? [{ title: t('pop.record.status'), dataIndex: 'reviewStatus', render: (s: ReviewStatus) => <ReviewTag status={s} /> }] : []),
           { title: t('common.actions'), key: 'a', fixed: 'right', render: (_, r) => actions(r) },
         ]}
       />

@@ -10,6 +10,7 @@ import { KindTag } from '../../app/ui/KindTag';
 import { PageHeader } from '../../app/ui/PageHeader';
 import { fmtDate, fmtInt, fmtPercent } from '../../app/ui/format';
 import { ancestorsOf } from '../org/orgTree';
+import { StaffingCard } from './StaffingCard';
 import { popPath, useMyGrids, useOrgIndexFlat, type Stats, type StatsUnit } from './api';
 import './population.css';
 
@@ -138,6 +139,8 @@ export default function StatsPage() {
           </Col>
         </Row>
       </Card>
+
+      <StaffingCard unitId={s.orgUnitId} kind={s.kind} />
 
       {s.children.length > 0 && (
         <Card title={t(s.kind === 'street' ? 'pop.stats.communities' : 'pop.stats.grids')} extra={<Typography.Text type="secondary">{t('pop.stats.drillHint')}</Typography.Text>}>

@@ -19,7 +19,8 @@ export interface Dictionaries {
   idTypes: DictEntry[];
 }
 export type IdType = 'resident_id' | 'passport' | 'hk_mo_permit' | 'tw_permit' | 'foreign_permanent_id' | 'none';
-export type ReviewStatus = 'reported' | 'passed' | 'returned';
+/** collected (采集, waiting for the station's entry) → reported (录入, waiting for review) → passed | returned. */
+export type ReviewStatus = 'collected' | 'reported' | 'passed' | 'returned';
 export type PersonStatus = 'active' | 'left';
 export type Gender = 'male' | 'female';
 
@@ -158,6 +159,9 @@ export interface ReviewRecord {
   gridId: string;
   gridName: string | null;
   collectorName: string;
+  /** 000:27 — who entered it (录入) and when; null while only collected. */
+  entererName: string | null;
+  enteredAt: string | null;
   /** Collected by the caller, who may not review it (someone else does). */
   ownRecord: boolean;
   collectedAt: string;
@@ -283,6 +287,25 @@ export interface Stats extends StatsUnit {
   children: StatsUnit[];
 }
 
+/** GET /population/staffing — one row per grid (网格员) and community station (信息录入员). */
+export interface StaffingRow {
+  orgUnitId: string;
+  name: string;
+  kind: 'grid' | 'community';
+  communityId: string | null;
+  rule: 'grid_worker' | 'entry_clerk';
+  required: number;
+  count: number;
+  holders: { userId: string; name: string }[];
+  flagged: boolean;
+}
+export interface Staffing {
+  asOf: string;
+  required: { gridWorkersPerGrid: number; entryClerksPerStation: number };
+  flaggedCount: number;
+  items: StaffingRow[];
+}
+
 export interface WorkCounter {
   userId: string;
   name: string;
@@ -296,10 +319,12 @@ export interface WorkCounter {
 export interface Ranking {
   month: string;
   level: 'grid_worker' | 'community' | 'street';
-  rates: { collectedFen: number; enteredFen: number; passedFen: number; topN: number };
+  rates: { collectedFen: number; enteredFen: number; passedFen: number; topN: number; crimeLeadFen: number };
   policyVersion: number;
   /** `gridName`: a grid worker's grid (null at the community and street levels). */
-  items: { rank: number; id: string; name: string; gridName: string | null; collected: number; entered: number; passed: number; rewarded: boolean; rewardFen: number }[];
+  items: { rank: number; id: string; name: string; gridName: string | null; collected: number; entered: number; passed: number; rewarded: boolean;
+    /** 000:41 — crime leads reported in the month, paid at the pack's rate whatever the rank (included in rewardFen). */
+    crimeLeads: number; crimeLeadRewardFen: number; rewardFen: number }[];
 }
 
 export interface GeoFeature {

@@ -51,7 +51,7 @@ import {
 
 // ------------------------------------------------------------------ tags
 
-const REVIEW_COLORS: Record<ReviewStatus, string> = { reported: 'gold', passed: 'green', returned: 'red' };
+const REVIEW_COLORS: Record<ReviewStatus, string> = { collected: 'blue', reported: 'gold', passed: 'green', returned: 'red' };
 
 export function ReviewTag({ status }: { status: ReviewStatus }) {
   const { t } = useI18n();
