@@ -10,7 +10,7 @@ import { pop } from './schema.js';
 
 /**
  * 工作台 cards of M2, each counted in the scope of the permission its page needs:
- * reviewers — records waiting for review (迟报 among them, the oldest); grid workers — rental houses
+ * entry clerks — collected records waiting to be entered (待录入); reviewers — records waiting for review (迟报 among them, the oldest); grid workers — rental houses
  * due for a patrol, records returned to correct, open incidents of the grid, this month's counters;
  * stations and 流管办 — overdue patrols of their level, moves to confirm, incidents to dispatch.
  */
@@ -18,6 +18,14 @@ export const populationHomeCards: HomeCardsSource = async (db, actor) => {
   const cards: HomeCard[] = [];
   const p = pop(db);
   const has = (perm: string) => actor.permissions.has(perm);
+
+  if (has('record:enter')) {
+    // 000:27 — what grid workers collected, waiting for the station's entry clerk (录入).
+    const a = actorFor(actor, ['record:enter']);
+    const c = await p.selectFrom('collection_records as r').select(sql<string>`count(*)`.as('n'))
+      .where(scopeFilter(a.scope, 'r.grid_id')).where('r.review_status', '=', 'collected').executeTakeFirstOrThrow();
+    cards.push({ key: 'population.toEnter', kind: 'todo', count: Number(c.n) });
+  }
 
   if (has('person:review')) {
     const a = actorFor(actor, ['person:review']);
@@ -40,9 +48,9 @@ export const populationHomeCards: HomeCardsSource = async (db, actor) => {
     const returned = await p.selectFrom('collection_records as r').select(sql<string>`count(*)`.as('n'))
       .where(scopeFilter(a.scope, 'r.grid_id')).where('r.review_status', '=', 'returned').executeTakeFirstOrThrow();
     if (Number(returned.n) > 0) cards.push({ key: 'population.returned', kind: 'todo', count: Number(returned.n) });
-    const mine = await p.selectFrom('work_counters').select([sql<string>`coalesce(sum(collected), 0)`.as('collected'), sql<string>`coalesce(sum(entered), 0)`.as('entered'), sql<string>`coalesce(sum(passed), 0)`.as('passed')])
+    const mine = await p.selectFrom('work_counters').select([sql<string>`coalesce(sum(collected), 0)`.as('collected'), sql<string>`coalesce(sum(passed), 0)`.as('passed')])
       .where('user_id', '=', actor.userId).where('month', '=', monthOf(todayOffice())).executeTakeFirstOrThrow();
-    cards.push({ key: 'population.myMonth', kind: 'figure', count: Number(mine.collected), figures: { entered: Number(mine.entered), passed: Number(mine.passed) } });
+    cards.push({ key: 'population.myMonth', kind: 'figure', count: Number(mine.collected), figures: { passed: Number(mine.passed) } });
   }
 
   if (mayAny(actor, ['patrol:station', 'patrol:street'])) {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type Client, type TestApp } from '../../../test/helpers/app.js';
+import { nextResidentId } from '../../../test/helpers/idnumbers.js';
+import { officeToday } from '../time.js';
 
 /**
  * GET /api/v1/home/summary — the 工作台's cards in one request, through the demo accounts: each
@@ -57,6 +59,19 @@ describe('home summary', () => {
     }
     expect((await card('zhan-sh', 'population.review'))!.count).toBeLessThan((await card('liuguan', 'population.review'))!.count);
     expect(await card('wangge-sh-1', 'population.review')).toBeUndefined();
+  });
+
+  it('待录入 counts what grid workers collected and the station has not entered, as the 待录入 tab does; a grid worker has no such card', async () => {
+    const wg = as['wangge-sh-1']!;
+    const grid = (await t.db.selectFrom('org_units').select('id').where('name', '=', '蜀汉街社区第1网格').executeTakeFirstOrThrow()).id;
+    const before = (await card('zhan-sh', 'population.toEnter'))!.count;
+    const queue = async () => (await as['zhan-sh']!.get('/api/v1/population/records?status=collected&pageSize=1')).json().total;
+    expect(before).toBe(await queue());
+    const reg = await wg.post('/api/v1/population/persons', { name: '欧阳未录', gridId: grid, arrivedOn: officeToday(), idNumber: nextResidentId() });
+    expect(reg.statusCode, reg.body).toBe(201);
+    expect((await card('zhan-sh', 'population.toEnter'))!.count).toBe(before + 1);
+    expect(await queue()).toBe(before + 1);
+    expect(await card('wangge-sh-1', 'population.toEnter')).toBeUndefined();
   });
 
   it('a grid worker\'s patrols due are those of 我的网格, with the overdue ones', async () => {

@@ -65,6 +65,7 @@ export const POPULATION_PAGES: Record<string, LazyExoticComponent<ComponentType>
 
 /** 工作台 cards of M2 (GET /api/v1/home/summary, population module's homeCards). */
 const POPULATION_HOME_CARDS: HomeCardDef[] = [
+  { key: 'population.toEnter', title: 'home.card.pop.toEnter', path: '/population/review?tab=collected', icon: <IdcardOutlined />, unit: 'home.unit.items', none: 'home.card.none' },
   { key: 'population.review', title: 'home.card.pop.review', path: '/population/review', icon: <IdcardOutlined />, unit: 'home.unit.items', overdue: 'home.card.pop.late', none: 'home.card.none' },
   { key: 'population.gridPatrols', title: 'home.card.pop.gridPatrols', path: '/population/my-grid', icon: <SafetyCertificateOutlined />, unit: 'home.unit.items', overdue: 'home.card.pop.overdue', none: 'home.card.none' },
   { key: 'population.returned', title: 'home.card.pop.returned', path: '/population/my-grid', icon: <WarningOutlined />, unit: 'home.unit.items' },
@@ -72,7 +73,7 @@ const POPULATION_HOME_CARDS: HomeCardDef[] = [
   { key: 'population.moves', title: 'home.card.pop.moves', path: '/population/moves', icon: <SwapOutlined />, unit: 'home.unit.items' },
   { key: 'population.incidentsOpen', title: 'home.card.pop.incidentsOpen', path: '/population/incidents', icon: <AlertOutlined />, unit: 'home.unit.items', none: 'home.card.none' },
   { key: 'population.incidentsToDispatch', title: 'home.card.pop.incidentsToDispatch', path: '/population/incidents?status=reported', icon: <AlertOutlined />, unit: 'home.unit.items', none: 'home.card.none' },
-  { key: 'population.myMonth', title: 'home.card.pop.myMonth', path: '/population/my-grid', icon: <AimOutlined />, unit: 'home.unit.items', figures: { entered: 'home.card.pop.entered', passed: 'home.card.pop.passed' } },
+  { key: 'population.myMonth', title: 'home.card.pop.myMonth', path: '/population/my-grid', icon: <AimOutlined />, unit: 'home.unit.items', figures: { passed: 'home.card.pop.passed' } },
 ];
 
 export const populationWeb: WebModule = { name: 'population', nav: POPULATION_NAV, pages: POPULATION_PAGES, homeCards: POPULATION_HOME_CARDS };
