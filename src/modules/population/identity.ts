@@ -54,9 +54,19 @@ export function sealedPhone(phone: string | null | undefined) {
 
 export const reveal = (sealed: string | null) => (sealed ? openPersonal(sealed) : null);
 
+/** Names repeat (an import of thousands of rows holds far fewer names): pinyin-pro's answers are kept, up to a bound. */
+const initialsCache = new Map<string, string>();
+const INITIALS_CACHE_MAX = 100_000;
+
 /** Pinyin initials of a Chinese name (张伟 → zw), for search by letters typed on a phone. */
 export function nameInitials(name: string): string {
-  return pinyin(name, { pattern: 'first', toneType: 'none', type: 'array' }).join('').toLowerCase().replace(/[^a-z]/g, '');
+  let v = initialsCache.get(name);
+  if (v === undefined) {
+    v = pinyin(name, { pattern: 'first', toneType: 'none', type: 'array' }).join('').toLowerCase().replace(/[^a-z]/g, '');
+    if (initialsCache.size >= INITIALS_CACHE_MAX) initialsCache.clear();
+    initialsCache.set(name, v);
+  }
+  return v;
 }
 
 /** Mainland mobile or landline, digits only after trimming separators. */

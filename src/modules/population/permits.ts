@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Actor } from '../../platform/auth/actor.js';
 import { inTransaction, type Db } from '../../platform/db/index.js';
 import { uuidv7 } from '../../platform/db/ids.js';
-import { recordAudit } from '../../platform/audit/service.js';
+import { recordAudit, recordReadAudit } from '../../platform/audit/service.js';
 import { blindIndex, openPersonal, sealPersonal } from '../../platform/crypto/personal.js';
 import { conflict, forbidden, unprocessable } from '../../platform/http/errors.js';
 import { isUniqueViolation } from '../../platform/db/unique.js';
@@ -226,7 +226,7 @@ export async function getPermit(db: Db, actor: Actor, permitId: string, opts: { 
   if (opts.reveal && !actor.permissions.has('person:reveal')) throw forbidden('您没有查看完整发证编号的权限。');
   const notice = await permitNoticeDays(db);
   const out = await getPermitTx(db, pop(db), actor, permitId, notice.days, opts);
-  if (opts.reveal) await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'permit.reveal', entity: 'residence_permit', entityId: permitId, ip });
+  if (opts.reveal) await recordReadAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'permit.reveal', entity: 'residence_permit', entityId: permitId, ip });
   return out;
 }
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Actor } from '../../platform/auth/actor.js';
 import { inTransaction, type Db } from '../../platform/db/index.js';
 import { uuidv7 } from '../../platform/db/ids.js';
-import { recordAudit } from '../../platform/audit/service.js';
+import { recordAudit, recordReadAudit } from '../../platform/audit/service.js';
 import { conflict, forbidden, unprocessable } from '../../platform/http/errors.js';
 import { isUniqueViolation } from '../../platform/db/unique.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
@@ -294,10 +294,10 @@ export async function getPerson(db: Db, actor: Actor, personId: string, opts: { 
   const events = await p.selectFrom('person_events').select(['kind', 'at', 'actor_id', 'data']).where('person_id', '=', personId).orderBy('at', 'desc').limit(50).execute();
   const records = await p.selectFrom('collection_records').select(['id', 'kind', 'review_status', 'collected_by', 'collected_at', 'reported_at', 'entered_by', 'entered_at', 'late', 'return_reasons'])
     .where('person_id', '=', personId).orderBy('reported_at', 'desc').limit(20).execute();
-  await recordAudit(db, {
+  await recordReadAudit(db, {
     actorId: actor.userId, actorName: actor.name, action: opts.reveal ? 'person.reveal' : 'person.read', entity: 'person', entityId: personId, ip,
   });
-  if (opts.reveal) await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'person.read', entity: 'person', entityId: personId, ip });
+  if (opts.reveal) await recordReadAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'person.read', entity: 'person', entityId: personId, ip });
   return {
     ...personDto(person, { reveal: opts.reveal, gridName: unitName(tree, person.grid_id) }),
     residences: residences.map((r) => ({
@@ -351,7 +351,7 @@ export async function listPersons(db: Db, actor: Actor, q: PersonQuery, ip: stri
     query.selectAll().orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(q.pageSize).offset((q.page - 1) * q.pageSize).execute(),
     pop(db).selectFrom(query.select(sql`1`.as('x')).limit(countCap + 1).as('m')).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
-  await recordAudit(db, {
+  await recordReadAudit(db, {
     actorId: actor.userId, actorName: actor.name, action: q.reveal ? 'person.reveal' : 'person.search', entity: 'person', ip,
     summary: { filters: Object.keys(q).filter((k) => !['page', 'pageSize'].includes(k) && q[k as keyof PersonQuery] !== undefined), results: rows.length },
   });
@@ -397,7 +397,7 @@ export async function dedupCheck(db: Db, actor: Actor, input: { name: string; bi
     const same = await p.selectFrom('persons').selectAll().where('name', '=', name).where(scopeFilter(actor.scope, 'grid_id')).limit(10).execute();
     for (const r of same) add(r, 0.5, 'same_name');
   }
-  await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'person.search', entity: 'person', ip, summary: { kind: 'dedup', results: found.size } });
+  await recordReadAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'person.search', entity: 'person', ip, summary: { kind: 'dedup', results: found.size } });
   return { candidates: [...found.values()].sort((a, b) => b.score - a.score) };
 }
 

@@ -1,7 +1,7 @@
 import type { Actor } from '../../platform/auth/actor.js';
 import { inTransaction, type Db } from '../../platform/db/index.js';
 import { uuidv7 } from '../../platform/db/ids.js';
-import { recordAudit } from '../../platform/audit/service.js';
+import { recordAudit, recordReadAudit } from '../../platform/audit/service.js';
 import { conflict, unprocessable } from '../../platform/http/errors.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { scopeFilter } from '../../platform/org/scope.js';
@@ -59,7 +59,7 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: strin
   ]);
   if (q.q || q.personId) {
     // Looking people up by name is a search: one audit event, without the searched values.
-    await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'person.search', entity: 'person', ip, summary: { kind: 'review_queue', filters: [q.q ? 'q' : null, q.personId ? 'personId' : null].filter(Boolean), results: rows.length } });
+    await recordReadAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'person.search', entity: 'person', ip, summary: { kind: 'review_queue', filters: [q.q ? 'q' : null, q.personId ? 'personId' : null].filter(Boolean), results: rows.length } });
   }
   const recheckFrom = recheckLookbackStart(rules.recheckLookbackDays);
   return {

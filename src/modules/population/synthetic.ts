@@ -583,7 +583,7 @@ async function buildBatch(ctx: BuildContext, start: number, n: number): Promise<
     const employerId = grid.employers.length && r.chance(0.45) ? r.pick(grid.employers) : null;
     const updatedAt = leftAt && leftAt.getTime() < now ? leftAt : reviewedAt ?? reportedAt;
     const person: Row<PersonTable> = {
-      id: personId, id_type: 'resident_id', ...sealedDocument(idn.idNumber), name, name_initials: nameInitialsCached(name), gender: idn.gender,
+      id: personId, id_type: 'resident_id', ...sealedDocument(idn.idNumber), name, name_initials: nameInitials(name), gender: idn.gender,
       birth_date: idn.birthDate, ethnicity: ethnicityOf(r, idn.addressCode), origin: originOf(idn.addressCode),
       education: pickWeighted(r, EDUCATIONS), occupation: pickWeighted(r, OCCUPATIONS), ...sealedPhone(phone), employer_id: employerId,
       status: leftOn ? 'left' : 'active', grid_id: grid.id, house_id: house.id, arrived_on: arrivedOn, left_on: leftOn, arrival_reason: reason,
@@ -618,18 +618,6 @@ async function buildBatch(ctx: BuildContext, start: number, n: number): Promise<
     });
   }
   return batch;
-}
-
-/** nameInitials (pinyin-pro) is the service's helper; names repeat, so its answers are cached. */
-const initialsCache = new Map<string, string>();
-function nameInitialsCached(name: string): string {
-  let v = initialsCache.get(name);
-  if (v === undefined) {
-    if (initialsCache.size > 300_000) initialsCache.clear();
-    v = nameInitials(name);
-    initialsCache.set(name, v);
-  }
-  return v;
 }
 
 /** Writes one batch in one transaction; persons whose document is already registered are skipped. */

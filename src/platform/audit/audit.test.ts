@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { countRows, errorOf, freshDatabase, testApp, type Client, type TestApp } from '../../../test/helpers/app.js';
 import { migrateToLatest } from '../db/migrator.js';
-import { AuditAnchorError, chainHead, eventHash, GENESIS_HASH, readHeadAnchor, recordAudit, sealAuditEvents, verifyAuditChain } from './service.js';
+import { AuditAnchorError, chainHead, eventHash, GENESIS_HASH, readHeadAnchor, recordAudit, recordReadAudit, sealAuditEvents, verifyAuditChain } from './service.js';
 
 let t: TestApp;
 let admin: Client;
@@ -72,6 +72,37 @@ describe('audit events are written', () => {
 
   it('action names are <entity>.<verb>', async () => {
     for (const e of await events()) expect(e.action).toMatch(/^[a-z_]+\.[a-z_]+$/);
+  });
+});
+
+describe('read audits (recordReadAudit)', () => {
+  const entityId = () => `read-${Math.random().toString(36).slice(2)}`;
+  it('a read event is in the table (unsealed, for the sealer) when the call returns, and its asynchronous commit never outlives its statement', async () => {
+    const id = entityId();
+    await recordReadAudit(t.db, { actorId: adminId, actorName: 'admin', action: 'person.search', entity: 'person', entityId: id, ip: '127.0.0.1', summary: { results: 0 } });
+    const row = await t.db.selectFrom('audit_events').selectAll().where('entity_id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ action: 'person.search', actor_id: adminId, hash: null, chain_pos: null });
+    // The setting was local to that statement's own transaction: the connection's next commits are synchronous again.
+    const after = await t.db.connection().execute(async (c) => {
+      await recordReadAudit(c, { actorId: adminId, action: 'person.read', entity: 'person', entityId: entityId() });
+      return (await sql<{ s: string }>`select current_setting('synchronous_commit') as s`.execute(c)).rows[0]!.s;
+    });
+    expect(after).toBe('on');
+  });
+
+  it('inside a transaction a read event is a plain insert: the transaction (and the write it may carry) still commits synchronously, and a rollback takes the event with it', async () => {
+    const id = entityId();
+    const setting = await t.db.transaction().execute(async (tx) => {
+      await recordReadAudit(tx, { actorId: adminId, action: 'person.read', entity: 'person', entityId: id });
+      return (await sql<{ s: string }>`select current_setting('synchronous_commit') as s`.execute(tx)).rows[0]!.s;
+    });
+    expect(setting).toBe('on');
+    const gone = entityId();
+    await expect(t.db.transaction().execute(async (tx) => {
+      await recordReadAudit(tx, { actorId: adminId, action: 'person.read', entity: 'person', entityId: gone });
+      throw new Error('rolled back');
+    })).rejects.toThrow('rolled back');
+    expect(await t.db.selectFrom('audit_events').select('seq').where('entity_id', 'in', [id, gone]).execute()).toHaveLength(1);
   });
 });
 

@@ -29,17 +29,35 @@ export interface AuditEntry {
   summary?: string | Record<string, unknown>;
 }
 
+const auditRow = (e: AuditEntry) => ({
+  at: new Date(),
+  actor_id: e.actorId,
+  actor_name: e.actorName ?? null,
+  action: e.action,
+  entity: e.entity,
+  entity_id: e.entityId ?? null,
+  ip: e.ip ?? null,
+  summary: typeof e.summary === 'string' ? e.summary : JSON.stringify(e.summary ?? {}),
+});
+
 export async function recordAudit(db: Db, e: AuditEntry): Promise<void> {
-  await db.insertInto('audit_events').values({
-    at: new Date(),
-    actor_id: e.actorId,
-    actor_name: e.actorName ?? null,
-    action: e.action,
-    entity: e.entity,
-    entity_id: e.entityId ?? null,
-    ip: e.ip ?? null,
-    summary: typeof e.summary === 'string' ? e.summary : JSON.stringify(e.summary ?? {}),
-  }).execute();
+  await db.insertInto('audit_events').values(auditRow(e)).execute();
+}
+
+/**
+ * The event of a read of personal data (a search, a person's page, a reveal), written before the
+ * answer goes out like every event, so it is in the table (and sealed in the next batch) whatever
+ * happens to this process. Outside a transaction its one-statement commit does not wait for the
+ * database's WAL flush (`synchronous_commit` off for that statement only, set while the row is
+ * inserted): that wait was most of a search's cost over its SQL. Only a crash of the database
+ * server itself within its WAL writer's delay (a fraction of a second) can lose such an event; the
+ * events of writes commit with their write, durably. Inside a transaction it is a plain insert, so
+ * the enclosing transaction's commit stays synchronous.
+ */
+export async function recordReadAudit(db: Db, e: AuditEntry): Promise<void> {
+  if (db.isTransaction) return recordAudit(db, e);
+  await db.insertInto('audit_events').values(auditRow(e))
+    .returning(sql<string>`set_config('synchronous_commit', 'off', true)`.as('async_commit')).execute();
 }
 
 interface ChainRow {
