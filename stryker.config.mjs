@@ -3,7 +3,7 @@
 // file; a mutant no test notices ("survived") is a rule no test holds. Each group pairs rule files
 // with the tests that state their rules — running the whole suite per mutant would take days on
 // two cores. Add a module's rule files as a group when the module lands.
-// Reports: reports/mutation/<group>.html and .json; the summary in reports/mutation/summary.md.
+// Reports: reports/mutation/<group>.html and .json; the scores in bench/results/mutation-<date>.md.
 export const groups = {
   idnumber: { mutate: ['src/modules/population/idnumber.ts'], tests: ['src/modules/population/idnumber.test.ts'] },
   'audit-chain': { mutate: ['src/platform/audit/service.ts'], tests: ['src/platform/audit/audit.test.ts'] },

@@ -1,6 +1,7 @@
 // `npm run mutate [group …]`: StrykerJS over each group of rule files of stryker.config.mjs, with
-// that group's tests, then a summary table of mutation scores in reports/mutation/summary.md.
+// that group's tests, then the scores in bench/results/mutation-<date>.md (reports in reports/mutation/).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { groups } from '../stryker.config.mjs';
@@ -29,7 +30,12 @@ for (const name of names) {
   rows.push(`| ${name} | ${groups[name].mutate.join(', ')} | ${detected} | ${counts.Survived} | ${counts.NoCoverage} | ${score} % | ${Math.round((Date.now() - started) / 1000)} s |`);
 }
 const table = ['| group | rule files | killed (incl. timeout) | survived | no coverage | score | time |', '|---|---|---|---|---|---|---|', ...rows].join('\n');
-fs.mkdirSync(path.join(root, 'reports/mutation'), { recursive: true });
-fs.writeFileSync(path.join(root, 'reports/mutation/summary.md'), `# Mutation scores ${new Date().toISOString().slice(0, 10)}\n\n${table}\n`);
+// The scores are a result to keep: bench/results/mutation-<date>.md (a group re-run replaces its row).
+const date = new Date().toISOString().slice(0, 10);
+const out = path.join(root, 'bench/results', `mutation-${date}.md`);
+const kept = fs.existsSync(out) ? fs.readFileSync(out, 'utf8').split('\n').filter((l) => /^\| [a-z-]+ \| src/.test(l) && !names.includes(l.split(' | ')[0].slice(2))) : [];
+const all = [...kept, ...rows].sort();
+const header = `# Mutation scores ${date}\n\nStrykerJS (\`npm run mutate\`), each group's rule files against the tests that state their rules (stryker.config.mjs). Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}. Timeouts count as killed.\n\n`;
+fs.writeFileSync(out, `${header}| group | rule files | killed (incl. timeout) | survived | no coverage | score | time |\n|---|---|---|---|---|---|---|\n${all.join('\n')}\n`);
 console.log(`\n${table}`);
 process.exit(status);
