@@ -11,6 +11,7 @@ import { registerSchedule, type Schedule } from './jobs/scheduler.js';
 import { onCalendarChange, type CalendarChange } from './calendar/service.js';
 import { registerApprovalKind, type ApprovalKind } from './approvals/kinds.js';
 import { registerAuditNames, type AuditNames } from './audit/names.js';
+import { declareScopedTables, declareUnscopedTables, type ScopedTable } from './org/scoped-tables.js';
 
 /**
  * What a business module (M2 population, M3 service hall, M4 leave …) brings, declared in one
@@ -31,8 +32,13 @@ export interface JiedaoModule {
   approvalKinds?: ApprovalKind[];
   /** How the audit log names the module's records (the audit admin sees names, never internal ids). */
   auditNames?: AuditNames;
-  /** Tables holding data-scoped rows (each carries its unit); queried only through the scope helper. */
-  scopedTables?: readonly string[];
+  /**
+   * Tables holding data-scoped rows, each with the column naming its unit; queried only through
+   * `inScope` (src/platform/org/scoped-tables.ts), which the scope-guard test enforces.
+   */
+  scopedTables?: Readonly<Record<string, ScopedTable>>;
+  /** Tables of the module that carry a unit column yet are not data-scoped, each with the reason. */
+  unscopedTables?: Readonly<Record<string, string>>;
   routes?: (app: FastifyInstance) => Promise<void>;
   /** Loads the module's demo data into a freshly seeded demo street. */
   seedDemo?: (db: Db) => Promise<void>;
@@ -41,7 +47,6 @@ export interface JiedaoModule {
 }
 
 const installed = new Set<string>();
-const scoped = new Map<string, string>();
 
 /** Installs modules once per process (idempotent: tests build many apps). */
 export function installModules(modules: readonly JiedaoModule[]): void {
@@ -58,10 +63,8 @@ export function installModules(modules: readonly JiedaoModule[]): void {
     for (const s of m.schedules ?? []) registerSchedule(s);
     for (const l of m.calendarListeners ?? []) onCalendarChange(l);
     for (const k of m.approvalKinds ?? []) registerApprovalKind(k);
-    for (const t of m.scopedTables ?? []) scoped.set(t, m.name);
+    if (m.scopedTables) declareScopedTables(m.name, m.scopedTables);
+    if (m.unscopedTables) declareUnscopedTables(m.name, m.unscopedTables);
     if (m.auditNames) registerAuditNames(m.auditNames);
   }
 }
-
-/** Every scoped table with the module that declared it. */
-export const scopedTables = (): ReadonlyMap<string, string> => scoped;

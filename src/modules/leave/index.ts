@@ -27,5 +27,7 @@ export const leaveModule: JiedaoModule = {
   schedules: [{ name: 'leave.close-reminders', spec: { dailyAt: '09:00' }, run: async ({ db, now }) => { await remindUnclosedLeave(db, now); } }],
   routes: leaveRoutes,
   auditNames: leaveAuditNames,
+  // A request belongs to the applicant's unit; the applicant reads their own (by user_id).
+  scopedTables: { leave_requests: { unit: 'org_unit_id', keys: ['id', 'user_id', 'approval_id'] } },
   seedDemo: seedLeaveDemo,
 };
