@@ -28,6 +28,7 @@ const unscoped = new Map<string, { module: string; reason: string }>();
 export const PLATFORM_UNSCOPED: Record<string, string> = {
   org_units: 'the org tree itself: read whole into the cached tree; scope is a set of its ids',
   org_unit_links: 'links between units (police area ↔ grid): part of the cached org tree',
+  org_unit_parent_history: 'the dated history of the tree\'s parent links: read with the tree, never listed per scope',
   staff_posts: 'who holds which post: read by profile loading and holdersOf with the post\'s validity; the admin lists posts through scopeFilter',
   approvals: 'approval cases are read by their parties (applicant, approvers, cc) — the approval engine\'s own rule, not unit scope',
 };
