@@ -12,6 +12,7 @@ import { onCalendarChange, type CalendarChange } from './calendar/service.js';
 import { registerApprovalKind, type ApprovalKind } from './approvals/kinds.js';
 import { registerAuditNames, type AuditNames } from './audit/names.js';
 import { registerHomeCards, type HomeCardsSource } from './home/summary.js';
+import { declareScopedTables, declareUnscopedTables, type ScopedTable } from './org/scoped-tables.js';
 
 /**
  * What a business module (M2 population, M3 service hall, M4 leave …) brings, declared in one
@@ -32,8 +33,13 @@ export interface JiedaoModule {
   approvalKinds?: ApprovalKind[];
   /** How the audit log names the module's records (the audit admin sees names, never internal ids). */
   auditNames?: AuditNames;
-  /** Tables holding data-scoped rows (each carries its unit); queried only through the scope helper. */
-  scopedTables?: readonly string[];
+  /**
+   * Tables holding data-scoped rows, each with the column naming its unit; queried only through
+   * `inScope` (src/platform/org/scoped-tables.ts), which the scope-guard test enforces.
+   */
+  scopedTables?: Readonly<Record<string, ScopedTable>>;
+  /** Tables of the module that carry a unit column yet are not data-scoped, each with the reason. */
+  unscopedTables?: Readonly<Record<string, string>>;
   routes?: (app: FastifyInstance) => Promise<void>;
   /** The module's cards on the 工作台 (GET /api/v1/home/summary): to-dos and key figures for the user's permissions, in their scope. */
   homeCards?: HomeCardsSource;
@@ -44,7 +50,6 @@ export interface JiedaoModule {
 }
 
 const installed = new Set<string>();
-const scoped = new Map<string, string>();
 
 /** Installs modules once per process (idempotent: tests build many apps). */
 export function installModules(modules: readonly JiedaoModule[]): void {
@@ -61,11 +66,9 @@ export function installModules(modules: readonly JiedaoModule[]): void {
     for (const s of m.schedules ?? []) registerSchedule(s);
     for (const l of m.calendarListeners ?? []) onCalendarChange(l);
     for (const k of m.approvalKinds ?? []) registerApprovalKind(k);
-    for (const t of m.scopedTables ?? []) scoped.set(t, m.name);
+    if (m.scopedTables) declareScopedTables(m.name, m.scopedTables);
+    if (m.unscopedTables) declareUnscopedTables(m.name, m.unscopedTables);
     if (m.auditNames) registerAuditNames(m.auditNames);
     if (m.homeCards) registerHomeCards(m.homeCards);
   }
 }
-
-/** Every scoped table with the module that declared it. */
-export const scopedTables = (): ReadonlyMap<string, string> => scoped;

@@ -10,6 +10,7 @@ import { invalidatePolicyCache } from '../../src/platform/policy/service.js';
 import { invalidateOrgTree } from '../../src/platform/org/tree.js';
 import { invalidateProfiles } from '../../src/platform/org/profile.js';
 import { invalidateCalendar } from '../../src/platform/calendar/service.js';
+import { ScopeGuard } from './scope-guard.js';
 
 /** A fixed key for tests; never used outside them. */
 export const TEST_DATA_KEY = 'a1'.repeat(32);
@@ -43,6 +44,9 @@ export interface TestApp {
   config: Config;
   /** Logs in through the API (cookie session) and returns a client that sends cookie and CSRF token. */
   login(username: string, password?: string): Promise<Client>;
+  /** Queries on scoped tables that did not go through inScope (each also failed when sent). */
+  scopeGuard: ScopeGuard;
+  /** Closes the app and drops the database; throws when the scope guard saw a bypass. */
   close(): Promise<void>;
 }
 
@@ -53,7 +57,10 @@ export async function testApp(opts: { demo?: boolean; webDir?: string } = {}): P
   // Caches are per process: a new database starts clean.
   invalidatePolicyCache(); invalidateOrgTree(); invalidateProfiles(); invalidateCalendar(); resetIpRateLimits();
   await prepareDatabase(database.db, config);
-  const app = await buildApp(config, database);
+  // From here on every application query on a scoped table must go through inScope (scope-guard.ts).
+  const guard = new ScopeGuard();
+  const db = database.db.withPlugin(guard);
+  const app = await buildApp(config, { kind: database.kind, db, close: () => database.close() });
   await app.ready();
 
   const login = async (username: string, password = DEMO_PASSWORD): Promise<Client> => {
@@ -74,7 +81,13 @@ export async function testApp(opts: { demo?: boolean; webDir?: string } = {}): P
       }),
     };
   };
-  return { app, db: database.db, config, login, close: async () => { await app.close(); await drop(); } };
+  return {
+    app, db, config, login, scopeGuard: guard,
+    close: async () => {
+      await app.close(); await drop();
+      if (guard.violations.length) throw new Error(`scope guard: ${guard.violations.length} queries bypassed inScope:\n${guard.violations.map((v) => `${v.tables.join(', ')} at ${v.caller}`).join('\n')}`);
+    },
+  };
 }
 
 /** Asserts the standard error shape and returns the error. */

@@ -29,5 +29,7 @@ export const leaveModule: JiedaoModule = {
   homeCards: leaveHomeCards,
   routes: leaveRoutes,
   auditNames: leaveAuditNames,
+  // A request belongs to the applicant's unit; the applicant reads their own (by user_id).
+  scopedTables: { leave_requests: { unit: 'org_unit_id', keys: ['id', 'user_id', 'approval_id'] } },
   seedDemo: seedLeaveDemo,
 };

@@ -11,6 +11,7 @@ import { engineEnv, planChain, submitApproval, type EngineActor } from '../../pl
 import { loadApplicant } from '../../platform/approvals/resolve.js';
 import type { FinishedApproval } from '../../platform/approvals/kinds.js';
 import type { DataScope } from '../../platform/org/scope.js';
+import { inScope, unscopedRead } from '../../platform/org/scoped-tables.js';
 import { annualEntitlement, leaveRulesOf, type LeavePolicy } from './policy.js';
 import { leaveDb, type LeaveDb } from './schema.js';
 
@@ -287,7 +288,9 @@ export async function balances(db: Db, userId: string, year: number) {
   const { rules } = await loadRules(db);
   const ldb = leaveDb(db);
   await ensureAnnualGrant(ldb, rules, userId, year, null);
-  const rows = await ldb.selectFrom('leave_ledger as g').leftJoin('leave_requests as r', 'r.id', 'g.request_id')
+  const rows = await ldb.selectFrom('leave_ledger as g')
+    // The user's own requests (the pinned owner is what the scope guard accepts for a person's own rows).
+    .leftJoin('leave_requests as r', (j) => j.onRef('r.id', '=', 'g.request_id').on('r.user_id', '=', userId))
     .select(['g.id', 'g.leave_type', 'g.entry', 'g.half_days', 'g.note', 'g.created_at', 'r.case_no'])
     .where('g.user_id', '=', userId).where('g.year', '=', year).orderBy('g.created_at').orderBy('g.id').execute();
   const types = Object.entries(rules.types).filter(([, t]) => t.balance).map(([code, t]) => {
@@ -326,7 +329,7 @@ export async function adjustBalance(db: Db, actor: EngineActor, input: { userId:
 export async function sectionCalendar(db: Db, scope: DataScope, q: { from: string; to: string; unitId?: string }) {
   let base = requestQuery(leaveDb(db)).where('l.status', 'in', ['pending', 'approved']).where('l.start_date', '<=', q.to)
     .where(sql<boolean>`coalesce(l.actual_end_date, l.end_date) >= ${q.from}`);
-  if (!scope.all) base = base.where('l.org_unit_id', 'in', scope.unitIds.size ? [...scope.unitIds] : ['00000000-0000-0000-0000-000000000000']);
+  base = base.where(inScope(scope, 'leave_requests', { as: 'l' }));
   if (q.unitId) base = base.where('l.org_unit_id', '=', q.unitId);
   const rows = await base.orderBy('o.sort_order').orderBy('u.name').orderBy('l.start_date').limit(2000).execute();
   const w = await closeWindow(db);
@@ -338,7 +341,7 @@ export async function sectionCalendar(db: Db, scope: DataScope, q: { from: strin
 export async function unclosedLeave(db: Db, scope: DataScope) {
   const today = officeToday();
   let base = requestQuery(leaveDb(db)).where('l.status', '=', 'approved').where('l.closed_at', 'is', null).where('l.end_date', '<', today);
-  if (!scope.all) base = base.where('l.org_unit_id', 'in', scope.unitIds.size ? [...scope.unitIds] : ['00000000-0000-0000-0000-000000000000']);
+  base = base.where(inScope(scope, 'leave_requests', { as: 'l' }));
   const rows = await base.orderBy('l.end_date').limit(500).execute();
   const w = await closeWindow(db);
   return { items: rows.map((r) => toDto(r as Record<string, unknown>, w, today)) };
@@ -352,7 +355,8 @@ export async function remindUnclosedLeave(db: Db, now: Date): Promise<number> {
   const today = officeToday(now.getTime());
   const { env, rules } = await loadRules(db);
   const rows = await leaveDb(db).selectFrom('leave_requests').select(['id', 'user_id', 'org_unit_id', 'end_date', 'case_no', 'type'])
-    .where('status', '=', 'approved').where('closed_at', 'is', null).where('end_date', '<', today).execute();
+    .where('status', '=', 'approved').where('closed_at', 'is', null).where('end_date', '<', today)
+    .where(unscopedRead('the daily close reminder goes to every holder of unclosed leave, whatever their unit')).execute();
   let n = 0;
   for (const r of rows) {
     const tag = `${r.id}:${today}`;

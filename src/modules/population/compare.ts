@@ -6,7 +6,8 @@ import type { Db } from '../../platform/db/index.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { loadProfile } from '../../platform/org/profile.js';
-import { scopeFilter, type DataScope } from '../../platform/org/scope.js';
+import type { DataScope } from '../../platform/org/scope.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import type { JobContext } from '../../platform/jobs/index.js';
 import { attachFile, MAX_GENERATED_BYTES, openFile, storeFile, type OpenedFile } from '../../platform/files/index.js';
 import { AppError, notFound } from '../../platform/http/errors.js';
@@ -75,7 +76,7 @@ export async function runCompare(ctx: JobContext): Promise<void> {
       });
       const keys = keyed.flatMap((k) => (k.key ? [k.key] : []));
       const found = keys.length ? await pop(db).selectFrom('persons').select(['id_hmac', 'status', 'grid_id', 'left_on', 'id_masked'])
-        .where('id_hmac', 'in', keys).where(scopeFilter(actor.scope, 'persons.grid_id')).execute() : [];
+        .where('id_hmac', 'in', keys).where(inScope(actor.scope, 'persons')).execute() : [];
       const byKey = new Map(found.map((f) => [f.id_hmac, f]));
       for (const k of keyed) {
         processed++;

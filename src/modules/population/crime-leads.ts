@@ -5,7 +5,7 @@ import { uuidv7 } from '../../platform/db/ids.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { unprocessable } from '../../platform/http/errors.js';
 import { nearestHolders } from '../../platform/org/holders.js';
-import { scopeFilter } from '../../platform/org/scope.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { maskName, maskPhone, sealPersonal } from '../../platform/crypto/personal.js';
 import { notify } from '../../platform/notifications/service.js';
@@ -74,7 +74,7 @@ export async function reportCrimeLead(db: Db, actor: Actor, input: CrimeLeadInpu
 export async function listCrimeLeads(db: Db, actor: Actor, q: { page: number; pageSize: number }) {
   const tree = await loadOrgTree(db);
   const base = pop(db).selectFrom('crime_leads as c').innerJoin('users as u', 'u.id', 'c.reported_by')
-    .where((eb) => eb.or([scopeFilter(actor.scope, 'c.grid_id')(eb), eb('c.reported_by', '=', actor.userId)]));
+    .where((eb) => eb.or([inScope(actor.scope, 'crime_leads', { as: 'c' })(eb), eb('c.reported_by', '=', actor.userId)]));
   const [rows, total] = await Promise.all([
     base.select(['c.id', 'c.grid_id', 'c.police_area_id', 'c.what', 'c.place', 'c.occurred_at', 'c.suspect_name_masked', 'c.suspect_id_masked', 'c.suspect_phone_masked',
       'c.reward_eligible', 'c.routed_to', 'c.reported_at', 'u.name as reporter_name'])

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { HomeCard, HomeCardsSource } from '../../platform/home/summary.js';
 import { actorFor, mayAny } from '../../platform/home/summary.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
-import { scopeFilter } from '../../platform/org/scope.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { monthOf, todayOffice, unitName } from './common.js';
 import { duePatrols } from './patrols.js';
 import { listMoves } from './moves.js';
@@ -23,13 +23,13 @@ export const populationHomeCards: HomeCardsSource = async (db, actor) => {
     // 000:27 — what grid workers collected, waiting for the station's entry clerk (录入).
     const a = actorFor(actor, ['record:enter']);
     const c = await p.selectFrom('collection_records as r').select(sql<string>`count(*)`.as('n'))
-      .where(scopeFilter(a.scope, 'r.grid_id')).where('r.review_status', '=', 'collected').executeTakeFirstOrThrow();
+      .where(inScope(a.scope, 'collection_records', { as: 'r' })).where('r.review_status', '=', 'collected').executeTakeFirstOrThrow();
     cards.push({ key: 'population.toEnter', kind: 'todo', count: Number(c.n) });
   }
 
   if (has('person:review')) {
     const a = actorFor(actor, ['person:review']);
-    const q = p.selectFrom('collection_records as r').where(scopeFilter(a.scope, 'r.grid_id')).where('r.review_status', '=', 'reported');
+    const q = p.selectFrom('collection_records as r').where(inScope(a.scope, 'collection_records', { as: 'r' })).where('r.review_status', '=', 'reported');
     const [c, oldest] = await Promise.all([
       q.select([sql<string>`count(*)`.as('n'), sql<string>`count(*) filter (where r.late)`.as('late')]).executeTakeFirstOrThrow(),
       q.select(['r.id', 'r.grid_id', 'r.reported_at']).orderBy('r.reported_at').orderBy('r.id').limit(1).executeTakeFirst(),
@@ -46,7 +46,7 @@ export const populationHomeCards: HomeCardsSource = async (db, actor) => {
     const due = await duePatrols(db, a, { level: 'grid' });
     cards.push({ key: 'population.gridPatrols', kind: 'todo', count: due.byLevel.grid.due, overdue: due.byLevel.grid.overdue });
     const returned = await p.selectFrom('collection_records as r').select(sql<string>`count(*)`.as('n'))
-      .where(scopeFilter(a.scope, 'r.grid_id')).where('r.review_status', '=', 'returned').executeTakeFirstOrThrow();
+      .where(inScope(a.scope, 'collection_records', { as: 'r' })).where('r.review_status', '=', 'returned').executeTakeFirstOrThrow();
     if (Number(returned.n) > 0) cards.push({ key: 'population.returned', kind: 'todo', count: Number(returned.n) });
     const mine = await p.selectFrom('work_counters').select([sql<string>`coalesce(sum(collected), 0)`.as('collected'), sql<string>`coalesce(sum(passed), 0)`.as('passed')])
       .where('user_id', '=', actor.userId).where('month', '=', monthOf(todayOffice())).executeTakeFirstOrThrow();
@@ -68,7 +68,7 @@ export const populationHomeCards: HomeCardsSource = async (db, actor) => {
     const a = actorFor(actor, ['incident:report']);
     const waiting = has('incident:dispatch') ? ['reported'] as const : ['reported', 'dispatched', 'handling'] as const;
     const c = await p.selectFrom('grid_incidents').select(sql<string>`count(*)`.as('n'))
-      .where(scopeFilter(a.scope, 'grid_incidents.grid_id')).where('status', 'in', [...waiting]).executeTakeFirstOrThrow();
+      .where(inScope(a.scope, 'grid_incidents')).where('status', 'in', [...waiting]).executeTakeFirstOrThrow();
     cards.push({ key: has('incident:dispatch') ? 'population.incidentsToDispatch' : 'population.incidentsOpen', kind: 'todo', count: Number(c.n) });
   }
   return cards;

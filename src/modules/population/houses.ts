@@ -6,12 +6,12 @@ import { recordAudit } from '../../platform/audit/service.js';
 import { conflict, unprocessable } from '../../platform/http/errors.js';
 import { isUniqueViolation } from '../../platform/db/unique.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
-import { scopeFilter } from '../../platform/org/scope.js';
 import { bumpCounter, notInFuture, requireGridInScope, requireInScope, todayOffice, unitName } from './common.js';
 import { checkDocument, normalizePhone, sealedDocument, sealedPhone } from './identity.js';
 import { validUscc } from './idnumber.js';
 import { formatHouseAddress } from './address.js';
 import { addCollectionRecord, mayEnter } from './persons.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { populationPolicy } from './policy.js';
 import { pop, popTx, type HouseTable } from './schema.js';
 
@@ -79,7 +79,7 @@ export interface HouseQuery { gridId?: string; rental?: boolean; q?: string; pag
 
 export async function listHouses(db: Db, actor: Actor, q: HouseQuery) {
   const tree = await loadOrgTree(db);
-  let query = pop(db).selectFrom('houses').where(scopeFilter(actor.scope, 'houses.grid_id')).where('status', '=', 'active');
+  let query = pop(db).selectFrom('houses').where(inScope(actor.scope, 'houses')).where('status', '=', 'active');
   if (q.gridId) query = query.where('grid_id', '=', q.gridId);
   if (q.rental !== undefined) query = query.where('rental', '=', q.rental);
   if (q.q) query = query.where((eb) => eb.or([eb('address', 'like', `%${q.q}%`), eb('owner_name', 'like', `${q.q}%`)]));
@@ -102,7 +102,7 @@ export async function getHouse(db: Db, actor: Actor, houseId: string) {
   const tree = await loadOrgTree(db);
   const residents = await p.selectFrom('residences').innerJoin('persons', 'persons.id', 'residences.person_id')
     .select(['persons.id', 'persons.name', 'persons.id_masked', 'residences.from_date', 'residences.to_date'])
-    .where('residences.house_id', '=', houseId).orderBy('residences.from_date', 'desc').limit(200).execute();
+    .where('residences.house_id', '=', houseId).where(inScope(actor.scope, 'residences')).orderBy('residences.from_date', 'desc').limit(200).execute();
   const tenancies = await p.selectFrom('tenancies').selectAll().where('house_id', '=', houseId).orderBy('from_date', 'desc').execute();
   const patrols = await p.selectFrom('patrols').select(['id', 'patrolled_on', 'findings', 'arrivals_found', 'departures_found', 'patroller_id'])
     .where('house_id', '=', houseId).orderBy('patrolled_on', 'desc').limit(20).execute();
@@ -183,7 +183,7 @@ export async function createEmployer(db: Db, actor: Actor, input: EmployerInput,
 
 export async function listEmployers(db: Db, actor: Actor, q: { gridId?: string; q?: string; page: number; pageSize: number }) {
   const tree = await loadOrgTree(db);
-  let query = pop(db).selectFrom('employers').where(scopeFilter(actor.scope, 'employers.grid_id')).where('status', '=', 'active');
+  let query = pop(db).selectFrom('employers').where(inScope(actor.scope, 'employers')).where('status', '=', 'active');
   if (q.gridId) query = query.where('grid_id', '=', q.gridId);
   if (q.q) query = query.where('name', 'like', `%${q.q}%`);
   const [rows, total] = await Promise.all([

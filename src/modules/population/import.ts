@@ -7,6 +7,7 @@ import { AppError } from '../../platform/http/errors.js';
 import { isIsoDate, MAX_DATE, MIN_DATE } from '../../platform/http/schemas.js';
 import type { OrgTree } from '../../platform/org/tree.js';
 import { scopeCovers, type DataScope } from '../../platform/org/scope.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, originCodeOf } from './dictionaries.js';
 import { checkDocument, nameInitials, normalizePhone, sealedDocument, sealedPhone, type IdType } from './identity.js';
 import { monthOf, todayOffice } from './common.js';
@@ -190,7 +191,7 @@ export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, poli
   const now = new Date();
   const migrantsByGrid = new Map<string, number>();
   // Houses named by their standard address (street, building, unit, room; spaces allowed) in the row's grid.
-  const houseOf = await housesByAddress(tx, fresh);
+  const houseOf = await housesByAddress(tx, actor.scope, fresh);
   const placed = fresh.flatMap((v): { v: typeof v; houseId: string | null }[] => {
     if (!v.address) return [{ v, houseId: null }];
     const houseId = houseOf.get(`${v.gridId}|${houseKey(parseHouseAddress(v.address))}`);
@@ -232,14 +233,14 @@ export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, poli
 }
 
 /** The active houses the rows name, keyed `gridId|standard address key`. */
-async function housesByAddress(tx: ReturnType<typeof popTx>, rows: { gridId: string; address: string | null }[]): Promise<Map<string, string>> {
+async function housesByAddress(tx: ReturnType<typeof popTx>, scope: DataScope, rows: { gridId: string; address: string | null }[]): Promise<Map<string, string>> {
   const named = rows.filter((v) => v.address);
   if (named.length === 0) return new Map();
   // A house's street part is the typed text up to its building (or the whole text, for a house stored in one piece).
   const streets = [...new Set(named.flatMap((v) => [parseHouseAddress(v.address!).address, addressKey(v.address!), v.address!.trim()]))];
   const grids = [...new Set(named.map((v) => v.gridId))];
   const houses = await tx.selectFrom('houses').select(['id', 'grid_id', 'address', 'building', 'unit_no', 'room'])
-    .where('grid_id', 'in', grids).where('address', 'in', streets).where('status', '=', 'active').orderBy('id').execute();
+    .where('grid_id', 'in', grids).where(inScope(scope, 'houses')).where('address', 'in', streets).where('status', '=', 'active').orderBy('id').execute();
   const out = new Map<string, string>();
   for (const h of houses) {
     const key = `${h.grid_id}|${houseKey(h)}`;

@@ -6,8 +6,10 @@ import { AppError, conflict, forbidden, unprocessable } from '../../platform/htt
 import { attachFile } from '../../platform/files/index.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
 import { holdersOf } from '../../platform/org/holders.js';
-import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
+import { activePosts } from '../../platform/org/profile.js';
+import { scopeCovers } from '../../platform/org/scope.js';
 import { requireGridInScope, requireInScope, unitName } from './common.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { pop, popTx, type GridIncidentTable } from './schema.js';
 import type { Selectable } from 'kysely';
 
@@ -76,8 +78,9 @@ export async function advanceIncident(db: Db, actor: Actor, id: string, step: St
     if (!FROM[step].includes(incident.status)) throw conflict('INVALID_STATE', '事件当前状态不允许此操作。');
     if (step === 'dispatch') {
       if (!input.assigneeId) throw unprocessable('ASSIGNEE_REQUIRED', '请选择处理人。', [{ path: 'assigneeId', code: 'ASSIGNEE_REQUIRED', message: '请选择处理人' }]);
-      const post = await t.selectFrom('staff_posts').select('org_unit_id').where('user_id', '=', input.assigneeId).execute();
-      if (!post.some((p) => scopeCovers(actor.scope, p.org_unit_id))) throw forbidden('处理人不在您的管辖范围内。');
+      // Posts in force today only (platform helper): someone whose post has ended is no longer staff here.
+      const posts = await activePosts(t, [input.assigneeId]);
+      if (!posts.some((p) => scopeCovers(actor.scope, p.orgUnitId))) throw forbidden('处理人不在您的管辖范围内。');
     }
     if (step === 'handle' && incident.assignee_id && incident.assignee_id !== actor.userId && !actor.permissions.has('incident:dispatch')) {
       throw forbidden('该事件已派给其他人处理。');
@@ -122,7 +125,7 @@ export async function incidentAssignees(db: Db, actor: Actor, id: string) {
 
 export async function listIncidents(db: Db, actor: Actor, q: { gridId?: string; status?: IncidentRow['status']; page: number; pageSize: number }) {
   const tree = await loadOrgTree(db);
-  let query = pop(db).selectFrom('grid_incidents').where(scopeFilter(actor.scope, 'grid_incidents.grid_id'));
+  let query = pop(db).selectFrom('grid_incidents').where(inScope(actor.scope, 'grid_incidents'));
   if (q.gridId) query = query.where('grid_id', '=', q.gridId);
   if (q.status) query = query.where('status', '=', q.status);
   const [rows, total] = await Promise.all([
@@ -147,7 +150,7 @@ export async function incidentRates(db: Db, actor: Actor) {
   const tree = await loadOrgTree(db);
   const rows = await pop(db).selectFrom('grid_incidents').select(['grid_id', (eb) => eb.fn.countAll<string>().as('total'),
     (eb) => eb.fn.count<string>(eb.case().when('status', '=', 'closed').then(1).end()).as('closed')])
-    .where(scopeFilter(actor.scope, 'grid_incidents.grid_id')).groupBy('grid_id').execute();
+    .where(inScope(actor.scope, 'grid_incidents')).groupBy('grid_id').execute();
   return rows.map((r) => ({ gridId: r.grid_id, gridName: unitName(tree, r.grid_id), total: Number(r.total), closed: Number(r.closed), rate: Number(r.total) ? Number(r.closed) / Number(r.total) : null }));
 }
 

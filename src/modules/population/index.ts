@@ -49,6 +49,25 @@ export const populationModule: JiedaoModule = {
   jobKinds: transferJobKinds,
   auditNames: populationAuditNames,
   homeCards: populationHomeCards,
+  // Every row of these belongs to a grid (a patrol: its target unit; a contact: its collection
+  // point); lists filter with inScope, single rows are read by a key and checked (requireInScope).
+  scopedTables: {
+    persons: { unit: 'grid_id', keys: ['id', 'id_hmac'] },
+    residences: { unit: 'grid_id', keys: ['id', 'person_id'] },
+    houses: { unit: 'grid_id' },
+    employers: { unit: 'grid_id' },
+    collection_records: { unit: 'grid_id', keys: ['id', 'person_id'] },
+    rechecks: { unit: 'grid_id', keys: ['id', 'record_id'] },
+    work_counters: { unit: 'grid_id', keys: ['user_id'] },
+    population_counters: { unit: 'grid_id', keys: ['grid_id'] },
+    moves: { unit: ['to_grid_id', 'from_grid_id'], keys: ['id', 'person_id'] },
+    patrols: { unit: 'target_unit_id', keys: ['id', 'house_id'] },
+    grid_incidents: { unit: 'grid_id' },
+    responsibility_letters: { unit: 'grid_id', keys: ['id', 'house_id', 'employer_id', 'renews_id'] },
+    collection_point_contacts: { unit: 'point_id', keys: ['id', 'point_id'] },
+    // A reporter always sees their own leads; the ranking counts the ranked people's by reporter.
+    crime_leads: { unit: 'grid_id', keys: ['id', 'reported_by'] },
+  },
   routes: populationRoutes,
   seedDemo: seedPopulationDemo,
   generate: generatePopulation,

@@ -6,8 +6,9 @@ import { recordAudit } from '../../platform/audit/service.js';
 import { conflict, forbidden, unprocessable } from '../../platform/http/errors.js';
 import { isUniqueViolation } from '../../platform/db/unique.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
-import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
+import { scopeCovers } from '../../platform/org/scope.js';
 import { addDays, communityOf, dateConflict, notInFuture, requireInScope, todayOffice, unitName } from './common.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { populationPolicy } from './policy.js';
 import { formatHouseAddress } from './address.js';
 import { pop, popTx, type PopDb, type PopTx, type ResponsibilityLetterTable } from './schema.js';
@@ -159,7 +160,7 @@ export async function listLetters(db: Db, actor: Actor, q: LetterQuery) {
   const window = q.expiringWithinDays ?? (q.expiring ? notice : undefined);
   const L = 'responsibility_letters';
   let query = pop(db).selectFrom(L).leftJoin('houses', 'houses.id', `${L}.house_id`).leftJoin('employers', 'employers.id', `${L}.employer_id`)
-    .where(scopeFilter(actor.scope, `${L}.grid_id`));
+    .where(inScope(actor.scope, L));
   if (q.gridId) query = query.where(`${L}.grid_id`, '=', q.gridId);
   if (q.partyKind) query = query.where(`${L}.party_kind`, '=', q.partyKind);
   if (q.houseId) query = query.where(`${L}.house_id`, '=', q.houseId);
@@ -188,7 +189,7 @@ export async function listLetters(db: Db, actor: Actor, q: LetterQuery) {
 export async function housesMissingLetter(db: Db, actor: Actor, q: { gridId?: string; page: number; pageSize: number }) {
   const tree = await loadOrgTree(db);
   const today = todayOffice();
-  let query = pop(db).selectFrom('houses').where(scopeFilter(actor.scope, 'houses.grid_id')).where('houses.status', '=', 'active').where('houses.rental', '=', true)
+  let query = pop(db).selectFrom('houses').where(inScope(actor.scope, 'houses')).where('houses.status', '=', 'active').where('houses.rental', '=', true)
     .where((eb) => eb.not(eb.exists(eb.selectFrom('responsibility_letters as l').select('l.id').whereRef('l.house_id', '=', 'houses.id')
       .where('l.term_from', '<=', today).where('l.term_to', '>=', today)
       .where((e) => e.or([e('l.ended_on', 'is', null), e('l.ended_on', '>', today)])))));

@@ -11,6 +11,7 @@ import { addDays, bumpCounter, communityOf, dateConflict, notInFuture, requireGr
 import { checkDocument, idIndex, type IdType } from './identity.js';
 import { addCollectionRecord, endResidence, mayEnter, personEvent, requireHouseInGrid } from './persons.js';
 import { populationPolicy } from './policy.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { pop, popTx, type MoveTable } from './schema.js';
 import type { Selectable } from 'kysely';
 
@@ -123,17 +124,16 @@ export async function decideMove(db: Db, actor: Actor, moveId: string, input: { 
  */
 export async function listMoves(db: Db, actor: Actor, q: { box: 'incoming' | 'outgoing' | 'to_decide'; status?: 'pending' | 'confirmed' | 'rejected'; page: number; pageSize: number }) {
   const tree = await loadOrgTree(db);
-  const units = actor.scope.all ? null : [...actor.scope.unitIds];
   let query = pop(db).selectFrom('moves').innerJoin('persons', 'persons.id', 'moves.person_id');
-  const inUnits = (col: 'moves.to_grid_id' | 'moves.from_grid_id') => (units ? sql<boolean>`${sql.ref(col)} = any(${units}::uuid[])` : sql<boolean>`true`);
-  if (q.box === 'incoming') query = query.where(inUnits('moves.to_grid_id'));
-  else if (q.box === 'outgoing') query = query.where(inUnits('moves.from_grid_id'));
+  const inUnits = (column: 'to_grid_id' | 'from_grid_id') => inScope(actor.scope, 'moves', { column });
+  if (q.box === 'incoming') query = query.where(inUnits('to_grid_id'));
+  else if (q.box === 'outgoing') query = query.where(inUnits('from_grid_id'));
   else {
     query = query.where('moves.status', '=', 'pending');
     const cross = actor.permissions.has('move:confirm_cross');
     const same = actor.permissions.has('move:confirm');
     if (!cross && !same) return { items: [], total: 0 };
-    query = query.where(inUnits('moves.to_grid_id')).where(inUnits('moves.from_grid_id'));
+    query = query.where(inUnits('to_grid_id')).where(inUnits('from_grid_id'));
     if (!cross) query = query.where('moves.cross_community', '=', false);
     if (!same) query = query.where('moves.cross_community', '=', true);
   }

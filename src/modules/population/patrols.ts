@@ -5,9 +5,10 @@ import { uuidv7 } from '../../platform/db/ids.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { forbidden, unprocessable } from '../../platform/http/errors.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
-import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
+import { scopeCovers } from '../../platform/org/scope.js';
 import { addDays, daysBetween, notInFuture, officeDateOf, todayOffice, unitName } from './common.js';
 import { formatHouseAddress } from './address.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { populationPolicy } from './policy.js';
 import { pop, popTx } from './schema.js';
 
@@ -57,7 +58,7 @@ export async function recordPatrol(db: Db, actor: Actor, input: PatrolInput, ip:
 export async function listPatrols(db: Db, actor: Actor, q: { level?: PatrolLevel; targetUnitId?: string; page: number; pageSize: number }) {
   const tree = await loadOrgTree(db);
   let query = pop(db).selectFrom('patrols').innerJoin('users', 'users.id', 'patrols.patroller_id').leftJoin('houses', 'houses.id', 'patrols.house_id')
-    .where(scopeFilter(actor.scope, 'patrols.target_unit_id'));
+    .where(inScope(actor.scope, 'patrols'));
   if (q.level) query = query.where('patrols.level', '=', q.level);
   if (q.targetUnitId) query = query.where('patrols.target_unit_id', '=', q.targetUnitId);
   const [rows, total] = await Promise.all([
@@ -111,7 +112,7 @@ export async function duePatrols(db: Db, actor: Actor, q: { level?: PatrolLevel;
   const lastByTarget = async (level: PatrolLevel, ids: string[]) => {
     if (ids.length === 0) return new Map<string, string>();
     const rows = await p.selectFrom('patrols').select(['target_unit_id', (eb) => eb.fn.max('patrolled_on').as('last')])
-      .where('level', '=', level).where('target_unit_id', 'in', ids).groupBy('target_unit_id').execute();
+      .where('level', '=', level).where('target_unit_id', 'in', ids).where(inScope(actor.scope, 'patrols')).groupBy('target_unit_id').execute();
     return new Map(rows.map((r) => [r.target_unit_id, r.last as string]));
   };
   for (const level of ['street', 'station'] as const) {
@@ -132,7 +133,7 @@ export async function duePatrols(db: Db, actor: Actor, q: { level?: PatrolLevel;
     const lastPatrol = sql<string | null>`(select max(patrols.patrolled_on) from patrols where patrols.house_id = houses.id)`;
     const dueOn = sql<string>`(coalesce(${lastPatrol}, ${registeredOn}) + ${interval}::integer)`;
     let houses = p.selectFrom('houses')
-      .where('rental', '=', true).where('status', '=', 'active').where(scopeFilter(actor.scope, 'houses.grid_id'))
+      .where('rental', '=', true).where('status', '=', 'active').where(inScope(actor.scope, 'houses'))
       // Only houses not patrolled within the interval can be due.
       .where((eb) => eb.not(eb.exists(eb.selectFrom('patrols').select(sql`1`.as('x')).whereRef('patrols.house_id', '=', 'houses.id').where('patrolled_on', '>', cutoff))));
     if (q.gridId) houses = houses.where('grid_id', '=', q.gridId);

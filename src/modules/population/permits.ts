@@ -7,8 +7,8 @@ import { blindIndex, openPersonal, sealPersonal } from '../../platform/crypto/pe
 import { conflict, forbidden, unprocessable } from '../../platform/http/errors.js';
 import { isUniqueViolation } from '../../platform/db/unique.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
-import { scopeFilter } from '../../platform/org/scope.js';
 import { addDays, daysBetween, dateConflict, notInFuture, requireInScope, todayOffice, unitName } from './common.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { populationPolicy } from './policy.js';
 import { pop, popTx, type PopDb, type PopTx, type ResidencePermitTable } from './schema.js';
 
@@ -130,7 +130,7 @@ export async function applyForPermit(db: Db, actor: Actor, personId: string, inp
 
 /** Renewal (续办) of an issued permit: a new application for the same person and kind. */
 export async function renewPermit(db: Db, actor: Actor, permitId: string, input: { appliedOn: string; note?: string }, ip: string | null) {
-  const row = requireInScope(actor, await withPerson(pop(db)).where('residence_permits.id', '=', permitId).executeTakeFirst());
+  const row = requireInScope(actor, await withPerson(pop(db)).where('residence_permits.id', '=', permitId).where(inScope(actor.scope, 'persons')).executeTakeFirst());
   if (row.status !== 'issued') throw conflict('NOT_RENEWABLE', '只有已发放的证件可以续办。');
   return applyForPermit(db, actor, row.person_id, { kind: row.kind, appliedOn: input.appliedOn, note: input.note, renewsId: permitId }, ip);
 }
@@ -144,7 +144,7 @@ function refuseTransition(status: PermitStatus, action: 'accept' | 'issue' | 're
 }
 
 async function lockPermit(tx: PopTx, actor: Actor, permitId: string) {
-  const row = requireInScope(actor, await withPerson(tx).where('residence_permits.id', '=', permitId).forUpdate().executeTakeFirst());
+  const row = requireInScope(actor, await withPerson(tx).where('residence_permits.id', '=', permitId).where(inScope(actor.scope, 'persons')).forUpdate().executeTakeFirst());
   return row;
 }
 
@@ -208,7 +208,7 @@ export async function refusePermit(db: Db, actor: Actor, permitId: string, input
 }
 
 async function getPermitTx(db: Db, p: PopDb | PopTx, actor: Actor, permitId: string, noticeDays: number, opts: { reveal?: boolean } = {}) {
-  const row = requireInScope(actor, await withPerson(p).where('residence_permits.id', '=', permitId).executeTakeFirst());
+  const row = requireInScope(actor, await withPerson(p).where('residence_permits.id', '=', permitId).where(inScope(actor.scope, 'persons')).executeTakeFirst());
   const tree = await loadOrgTree(db);
   const history = await p.selectFrom('residence_permit_actions').leftJoin('users', 'users.id', 'residence_permit_actions.actor_id')
     .select(['residence_permit_actions.id', 'action', 'on_date', 'at', 'data', 'users.name as actor_name'])
@@ -246,7 +246,7 @@ export async function listPermits(db: Db, actor: Actor, q: PermitQuery) {
   const window = q.expiringWithinDays ?? (q.expiring ? notice.days : undefined);
   const p = pop(db);
   let query = p.selectFrom('residence_permits').innerJoin('persons', 'persons.id', 'residence_permits.person_id')
-    .where(scopeFilter(actor.scope, 'persons.grid_id'));
+    .where(inScope(actor.scope, 'persons'));
   if (q.status) query = query.where('residence_permits.status', '=', q.status);
   if (q.gridId) query = query.where('persons.grid_id', '=', q.gridId);
   if (q.personId) query = query.where('residence_permits.person_id', '=', q.personId);

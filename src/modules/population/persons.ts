@@ -6,11 +6,12 @@ import { recordAudit, recordReadAudit } from '../../platform/audit/service.js';
 import { conflict, forbidden, unprocessable } from '../../platform/http/errors.js';
 import { isUniqueViolation } from '../../platform/db/unique.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
-import { scopeCovers, scopeFilter, type DataScope } from '../../platform/org/scope.js';
+import { scopeCovers, type DataScope } from '../../platform/org/scope.js';
 import { maskName } from '../../platform/crypto/personal.js';
 import { ETHNICITIES, EDUCATION, originName } from './dictionaries.js';
 import { checkDocument, idIndex, nameInitials, normalizePhone, reveal, sealedDocument, sealedPhone, type IdType } from './identity.js';
 import { bumpCounter, bumpWork, communityOf, dateConflict, monthOf, nameMatches, notInFuture, requireGridInScope, requireInScope, todayOffice, unitName } from './common.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { populationPolicy } from './policy.js';
 import { formatHouseAddress } from './address.js';
 import { pop, popTx, type PersonTable, type PopTx } from './schema.js';
@@ -325,7 +326,7 @@ export const PERSON_COUNT_CAP = 10_000;
 export async function listPersons(db: Db, actor: Actor, q: PersonQuery, ip: string | null, countCap = PERSON_COUNT_CAP) {
   if (q.reveal && !actor.permissions.has('person:reveal')) throw forbidden('您没有查看完整证件号码的权限。');
   const tree = await loadOrgTree(db);
-  let query = pop(db).selectFrom('persons').where(scopeFilter(actor.scope, 'persons.grid_id'));
+  let query = pop(db).selectFrom('persons').where(inScope(actor.scope, 'persons'));
   if (q.idNumber) {
     const normalized = q.idNumber.trim().toUpperCase();
     // A 15-digit legacy number is looked up as its 18-digit form.
@@ -381,7 +382,7 @@ export async function dedupCheck(db: Db, actor: Actor, input: { name: string; bi
       const doc = checkDocument(input.idType ?? 'resident_id', input.idNumber, todayOffice());
       birthDate ??= doc.birthDate ?? undefined;
       if (doc.normalized) {
-        const exact = await p.selectFrom('persons').selectAll().where('id_hmac', '=', idIndex(doc.normalized)).where(scopeFilter(actor.scope, 'grid_id')).executeTakeFirst();
+        const exact = await p.selectFrom('persons').selectAll().where('id_hmac', '=', idIndex(doc.normalized)).where(inScope(actor.scope, 'persons')).executeTakeFirst();
         if (exact) add(exact, 1, 'same_document');
       }
     } catch { /* an invalid number is reported by the registration itself */ }
@@ -389,12 +390,12 @@ export async function dedupCheck(db: Db, actor: Actor, input: { name: string; bi
   const name = input.name.trim();
   if (birthDate) {
     const similar = await p.selectFrom('persons').selectAll().select(sql<number>`similarity(name, ${name})`.as('sim'))
-      .where('birth_date', '=', birthDate).where(scopeFilter(actor.scope, 'grid_id'))
+      .where('birth_date', '=', birthDate).where(inScope(actor.scope, 'persons'))
       .where((eb) => eb.or([eb('name', '=', name), sql<boolean>`similarity(name, ${name}) >= 0.2`, eb('name_initials', '=', nameInitials(name))]))
       .limit(20).execute();
     for (const r of similar) add(r, r.name === name ? 0.9 : Math.round((0.5 + Number(r.sim) * 0.4) * 100) / 100, r.name === name ? 'same_name_birth_date' : 'similar_name_birth_date');
   } else {
-    const same = await p.selectFrom('persons').selectAll().where('name', '=', name).where(scopeFilter(actor.scope, 'grid_id')).limit(10).execute();
+    const same = await p.selectFrom('persons').selectAll().where('name', '=', name).where(inScope(actor.scope, 'persons')).limit(10).execute();
     for (const r of same) add(r, 0.5, 'same_name');
   }
   await recordReadAudit(db, { actorId: actor.userId, actorName: actor.name, action: 'person.search', entity: 'person', ip, summary: { kind: 'dedup', results: found.size } });

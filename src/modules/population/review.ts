@@ -4,9 +4,9 @@ import { uuidv7 } from '../../platform/db/ids.js';
 import { recordAudit, recordReadAudit } from '../../platform/audit/service.js';
 import { conflict, unprocessable } from '../../platform/http/errors.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
-import { scopeFilter } from '../../platform/org/scope.js';
 import { addDays, bumpWork, monthOf, nameMatches, notInFuture, officeDateOf, requireInScope, todayOffice, unitName } from './common.js';
 import { personEvent } from './persons.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { populationPolicy } from './policy.js';
 import { formatHouseAddress } from './address.js';
 import { pop, popTx } from './schema.js';
@@ -38,7 +38,7 @@ export async function reviewQueue(db: Db, actor: Actor, q: QueueQuery, ip: strin
     .leftJoin('houses as h', 'h.id', 'r.house_id')
     .innerJoin('users as u', 'u.id', 'r.collected_by')
     .leftJoin('users as e', 'e.id', 'r.entered_by')
-    .where(scopeFilter(actor.scope, 'r.grid_id'));
+    .where(inScope(actor.scope, 'collection_records', { as: 'r' }));
   if (q.status) query = query.where('r.review_status', '=', q.status);
   if (q.gridId) query = query.where('r.grid_id', '=', q.gridId);
   if (q.late !== undefined) query = query.where('r.late', '=', q.late);
@@ -204,7 +204,7 @@ export async function listRechecks(db: Db, actor: Actor, q: { open?: boolean; pr
   const tree = await loadOrgTree(db);
   const { rules } = await populationPolicy(db);
   let query = pop(db).selectFrom('rechecks as c').innerJoin('collection_records as r', 'r.id', 'c.record_id').leftJoin('persons as p', 'p.id', 'r.person_id')
-    .where(scopeFilter(actor.scope, 'c.grid_id'));
+    .where(inScope(actor.scope, 'rechecks', { as: 'c' }));
   if (q.open !== undefined) query = query.where('c.result', q.open ? 'is' : 'is not', null);
   if (q.problems) query = query.where('c.result', 'in', ['error', 'concealment', 'omission']);
   if (q.gridId) query = query.where('c.grid_id', '=', q.gridId);

@@ -10,6 +10,15 @@ import type { DataScopeKind } from '../../platform/org/roles.js';
 import { AppError } from '../../platform/http/errors.js';
 import { getPerson, listPersons, registerPerson } from './persons.js';
 import { pop } from './schema.js';
+import { createHouse, listEmployers, listHouses, createEmployer } from './houses.js';
+import { listIncidents, reportIncident } from './incidents.js';
+import { duePatrols, listPatrols, recordPatrol } from './patrols.js';
+import { listMoves, requestMove } from './moves.js';
+import { createLetter, listLetters } from './letters.js';
+import { applyForPermit, listPermits } from './permits.js';
+import { reviewQueue } from './review.js';
+import { listPoints } from './collection-points.js';
+import { populationStats } from './stats.js';
 
 /**
  * Jurisdiction as a property (PRODUCT.md "Jurisdiction is the security boundary"): over generated
@@ -130,5 +139,78 @@ describe('mixed grants: each permission acts in the scope of the grants that giv
       const res = await c.post('/api/v1/population/persons', { idType: 'none', name: '混合授权登记', gridId: s.target, arrivedOn: '2026-01-05' });
       expect(res.statusCode, res.body).toBe(s.target === home ? 201 : 403);
     }), { seed: SEED, numRuns: 12 });
+  });
+});
+
+describe('data scope over every list of the population module', () => {
+  /**
+   * Rows of each kind are placed in generated grids by the street (all scope, every permission);
+   * then for generated staff (role × data scope × post unit) each list returns, among the placed
+   * rows, exactly those whose grid is in scope: none outside ever appears, every one inside does.
+   * Moves are listed by the grid they go to (incoming) and come from (outgoing).
+   */
+  it('houses, employers, incidents, patrols, due patrols, moves, letters, permits, review queue, collection points and stats show exactly the rows in scope', async () => {
+    const LIST = '列表范围';
+    const god: Actor = { ...street, permissions: new Set([...street.permissions, 'patrol:grid', 'permit:write', 'letter:write', 'incident:report', 'person:write']) };
+    const pick = fc.sample(fc.integer({ min: 0, max: grids.length - 1 }), { seed: SEED + 1, numRuns: 24 }).map((i) => grids[i]!);
+    const placed = { houses: new Map<string, string>(), due: new Map<string, string>(), employers: new Map<string, string>(), incidents: new Map<string, string>(),
+      patrols: new Map<string, string>(), letters: new Map<string, string>(), permits: new Map<string, string>(), records: new Map<string, string>(),
+      movesTo: new Map<string, string>(), movesFrom: new Map<string, string>() };
+    const today = new Date().toISOString().slice(0, 10);
+    for (const [i, g] of pick.entries()) {
+      const house = await createHouse(t.db, god, { gridId: g, address: `${LIST}路${i}号`, ownerName: '房东', rental: true }, null);
+      placed.houses.set(house.id, g);
+      if (i % 2 === 0) {
+        const patrol = await recordPatrol(t.db, god, { level: 'grid', targetUnitId: g, houseId: house.id, patrolledOn: today, checked: '出租房屋', findings: '无' }, null);
+        placed.patrols.set(patrol.id, g);
+      } else placed.due.set(house.id, g);
+      const employer = await createEmployer(t.db, god, { gridId: g, name: `${LIST}公司${i}`, address: `${LIST}路${i}号`, employees: 3 }, null);
+      placed.employers.set(employer.id, g);
+      const incident = await reportIncident(t.db, god, { gridId: g, category: 'event', title: `${LIST}${i}`, description: '测试' }, null);
+      placed.incidents.set(incident.id, g);
+      const letter = await createLetter(t.db, god, { partyKind: 'landlord', houseId: house.id, signedOn: '2026-01-05', termFrom: '2026-01-05', termTo: '2027-01-04' }, null);
+      placed.letters.set(letter.id, g);
+      const idNumber = residentId('510107', '19900101', 400 + i * 2);
+      const person = await registerPerson(t.db, god, { idNumber, name: `${LIST}${i}`, gridId: g, arrivedOn: '2025-01-06' }, null);
+      placed.records.set(person.id, g);
+      const permit = await applyForPermit(t.db, god, person.id, { appliedOn: '2026-02-01' }, null);
+      placed.permits.set(permit.id, g);
+      const to = pick[(i + 5) % pick.length]!;
+      if (to !== g) {
+        const move = await requestMove(t.db, god, { idNumber, toGridId: to, arrivedOn: '2026-03-01' }, null);
+        placed.movesTo.set(move.id, to);
+        placed.movesFrom.set(move.id, g);
+      }
+    }
+    const points = [...tree.units.values()].filter((u) => u.kind === 'collection_point' && u.valid_to === null).map((u) => u.id);
+    const all = { page: 1, pageSize: 500 };
+    const staffArb = fc.record({
+      postUnit: fc.constantFrom(...units),
+      role: fc.constantFrom('grid_worker', 'station', 'community_admin', 'population_office', 'police_liaison', 'leader'),
+      scope: fc.constantFrom<DataScopeKind>('all', 'unit_and_below', 'unit', 'custom', 'self'),
+      custom: fc.subarray([...grids, ...points], { maxLength: 5 }),
+      unit: fc.constantFrom(...units),
+    });
+    await fc.assert(fc.asyncProperty(staffArb, async (s) => {
+      const actor = await makeActor(s.postUnit, s.role, s.scope, s.custom);
+      const inScope = (g: string) => covers(s.postUnit, s.scope, s.custom, g);
+      const expect_ = (what: string, rows: Map<string, string>, listed: string[]) => {
+        const mine = new Set(rows.keys());
+        expect(listed.filter((id) => mine.has(id)).sort(), what).toEqual([...rows].filter(([, g]) => inScope(g)).map(([id]) => id).sort());
+      };
+      const ids = (r: { items: { id: string }[] }) => r.items.map((i) => i.id);
+      expect_('houses', placed.houses, ids(await listHouses(t.db, actor, all)));
+      expect_('employers', placed.employers, ids(await listEmployers(t.db, actor, all)));
+      expect_('incidents', placed.incidents, ids(await listIncidents(t.db, actor, all)));
+      expect_('patrols', placed.patrols, ids(await listPatrols(t.db, actor, { level: 'grid', ...all })));
+      expect_('due patrols', placed.due, (await duePatrols(t.db, actor, { level: 'grid' })).items.flatMap((d) => (d.houseId ? [d.houseId] : [])));
+      expect_('moves in', placed.movesTo, ids(await listMoves(t.db, actor, { box: 'incoming', ...all })));
+      expect_('moves out', placed.movesFrom, ids(await listMoves(t.db, actor, { box: 'outgoing', ...all })));
+      expect_('letters', placed.letters, ids(await listLetters(t.db, actor, all)));
+      expect_('permits', placed.permits, ids(await listPermits(t.db, actor, all)));
+      expect_('review queue', placed.records, (await reviewQueue(t.db, actor, { q: LIST, ...all })).items.map((r) => r.personId!).filter(Boolean));
+      expect((await listPoints(t.db, actor, {})).items.map((p) => p.id).sort(), 'collection points').toEqual(points.filter(inScope).sort());
+      expect(await status(() => populationStats(t.db, actor, s.unit)), 'stats').toBe(inScope(s.unit) ? 200 : 404);
+    }), { seed: SEED + 1, numRuns: 30 });
   });
 });

@@ -3,10 +3,11 @@ import type { Db } from '../../platform/db/index.js';
 import type { SurveySnapshot } from '../../platform/db/schema.js';
 import { forbidden, notFound } from '../../platform/http/errors.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
-import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
+import { scopeCovers } from '../../platform/org/scope.js';
 import { classifyGrid, ratiosOf, surveyFlags, type Flag } from '../../platform/org/figures.js';
 import { officeToday } from '../../platform/time.js';
 import { unitName } from './common.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { populationPolicy } from './policy.js';
 import { pop } from './schema.js';
 import { staffingFlag, staffingOf } from './staffing.js';
@@ -99,7 +100,7 @@ export async function workCounters(db: Db, actor: Actor, month: string) {
   const rows = await pop(db).selectFrom('work_counters').innerJoin('users', 'users.id', 'work_counters.user_id')
     .select(['work_counters.user_id', 'users.name', 'work_counters.grid_id', 'collected', 'entered', 'passed'])
     .where('month', '=', month)
-    .where((eb) => eb.or([scopeFilter(actor.scope, 'work_counters.grid_id')(eb), eb('work_counters.user_id', '=', actor.userId)]))
+    .where((eb) => eb.or([inScope(actor.scope, 'work_counters')(eb), eb('work_counters.user_id', '=', actor.userId)]))
     .execute();
   return rows.map((r) => ({ userId: r.user_id, name: r.name, gridId: r.grid_id, gridName: tree.units.get(r.grid_id)?.name ?? null, collected: r.collected, entered: r.entered, passed: r.passed }));
 }

@@ -8,10 +8,14 @@ import { idCheckChar, usccCheckChar } from './idnumber.js';
 import { nameInitials, sealedDocument, sealedPhone } from './identity.js';
 import { populationPolicy } from './policy.js';
 import { bulkInsert, insertRows } from './bulk.js';
+import { unscopedRead } from '../../platform/org/scoped-tables.js';
 import {
   pop, popTx, type CollectionRecordTable, type CollectionReviewTable, type EmployerTable, type HouseTable, type PatrolTable,
   type PersonEventTable, type PersonTable, type ResidenceTable, type TenancyTable,
 } from './schema.js';
+
+/** The generator fills the whole street, outside any person's scope. */
+const GENERATOR = unscopedRead('the synthetic-data generator works on the whole street');
 
 /**
  * The synthetic registry (合成人口数据): a reproducible bulk generator for the demo street and for
@@ -322,7 +326,7 @@ export async function generateRegistry(db: Db, opts: GenerateRegistryOptions): P
   const log = opts.log ?? (() => {});
   const { seed } = opts;
   const p = pop(db);
-  const existing = Number((await p.selectFrom('persons').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const existing = Number((await p.selectFrom('persons').select((eb) => eb.fn.countAll<string>().as('n')).where(GENERATOR).executeTakeFirstOrThrow()).n);
   const need = opts.persons - existing;
   if (need <= 0) {
     log(`人员已有 ${existing} 人，不少于要求的 ${opts.persons} 人，未新增。`);
@@ -424,7 +428,7 @@ async function loadGrids(db: Db): Promise<GridInfo[]> {
     .where('g.role', '=', 'population_office').where('g.revoked_at', 'is', null).where('u.status', '=', 'active').orderBy('u.username').executeTakeFirst();
   // The first demo account that exists (the platform's seeding order), else any user.
   const anyUser = (await db.selectFrom('users').select(['id', 'username']).where('status', '=', 'active').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst())?.id;
-  const employers = await pop(db).selectFrom('employers').select(['id', 'grid_id']).where('status', '=', 'active').orderBy('id').execute();
+  const employers = await pop(db).selectFrom('employers').select(['id', 'grid_id']).where('status', '=', 'active').where(GENERATOR).orderBy('id').execute();
   const out: GridInfo[] = [];
   for (const u of units) {
     if (u.kind !== 'grid') continue;
@@ -451,7 +455,7 @@ async function loadGrids(db: Db): Promise<GridInfo[]> {
 /** Employers per grid: at least 3, about one per 250 persons overall, spread by weight. */
 async function addEmployers(db: Db, grids: GridInfo[], persons: number, seed: number, now: number, log: (m: string) => void): Promise<number> {
   const totalWeight = grids.reduce((s, g) => s + g.weight, 0);
-  let index = Number((await pop(db).selectFrom('employers').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  let index = Number((await pop(db).selectFrom('employers').select((eb) => eb.fn.countAll<string>().as('n')).where(GENERATOR).executeTakeFirstOrThrow()).n);
   const rows: Row<EmployerTable>[] = [];
   for (const g of grids) {
     const target = Math.max(3, Math.round((persons / 250) * (g.weight / totalWeight)));

@@ -5,13 +5,13 @@ import type { Actor } from '../../platform/auth/actor.js';
 import { inTransaction, type Db } from '../../platform/db/index.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { loadOrgTree } from '../../platform/org/tree.js';
-import { scopeFilter } from '../../platform/org/scope.js';
 import type { JobContext } from '../../platform/jobs/index.js';
 import { MAX_GENERATED_BYTES, openFile, storeFile } from '../../platform/files/index.js';
 import { readXlsxRows, streamXlsxExport, writeErrorFile, writeTemplate } from '../../platform/excel/index.js';
 import { EDUCATION_BY_CODE, ETHNICITIES, EDUCATION, ID_TYPES as ID_TYPE_NAMES, ORIGIN_FULL_NAMES, originFullName } from './dictionaries.js';
 import { reveal } from './identity.js';
 import { EXPORT_EXTRA_HEADERS, IMPORT_COLUMNS, IMPORT_HEADERS, LEFT_STATUS, REQUIRED_HEADERS, gridIndex, prepareChunk, writeChunk, type ImportRow, type PreparedChunk, type RowError } from './import.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { populationPolicy } from './policy.js';
 import { COMPARE_JOB, jobActor, runCompare } from './compare.js';
 import { pop } from './schema.js';
@@ -170,7 +170,7 @@ async function* exportRows(db: Db, actor: Actor, filters: ExportFilters, onPage:
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     let q = pop(db).selectFrom('persons').leftJoin('houses', 'houses.id', 'persons.house_id').selectAll('persons').select(['houses.address', 'houses.building', 'houses.unit_no', 'houses.room'])
-      .where(scopeFilter(actor.scope, 'persons.grid_id')).where('persons.id', '>', after);
+      .where(inScope(actor.scope, 'persons')).where('persons.id', '>', after);
     if (filters.status) q = q.where('persons.status', '=', filters.status);
     if (filters.gridId) q = q.where('persons.grid_id', '=', filters.gridId);
     if (filters.reviewStatus) q = q.where('persons.review_status', '=', filters.reviewStatus);
