@@ -5,6 +5,7 @@ import { recordAudit } from '../../platform/audit/service.js';
 import { unprocessable } from '../../platform/http/errors.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
 import { scopeCovers } from '../../platform/org/scope.js';
+import { inScope } from '../../platform/org/scoped-tables.js';
 import { SCHEMATIC_BY_CODE } from '../../platform/org/demo/street.js';
 import { pop, popTx } from './schema.js';
 
@@ -91,7 +92,7 @@ export async function gridMap(db: Db, actor: Actor) {
   if (uploaded) {
     map = uploaded.geojson as FeatureCollection;
   } else {
-    const counters = await pop(db).selectFrom('population_counters').select(['grid_id', 'migrants']).execute();
+    const counters = await pop(db).selectFrom('population_counters').select(['grid_id', 'migrants']).where(inScope(actor.scope, 'population_counters')).execute();
     const full = schematicOf(tree, new Map(counters.map((r) => [r.grid_id, r.migrants])));
     schematic = { ...full, communities: full.communities.map((c) => ({ ...c, grids: c.grids.filter((g) => visible(g.id)) })).filter((c) => c.grids.length > 0) };
     map = schematicGeojson(full);
