@@ -4,7 +4,7 @@ import ts from 'typescript';
 
 /**
  * Every audit event the server can write, read from its source with the TypeScript checker: each
- * call of `recordAudit(db, { action, entity, summary })` and of the org helper
+ * call of `recordAudit(db, { action, entity, summary })` (or `recordReadAudit`) and of the org helper
  * `audit(db, actor, ip, action, entityId, summary)`. An action is a string literal, a union of
  * literals (`cond ? 'a' : 'b'`, a parameter typed `'pass' | 'return'`) or a template over such
  * unions (`record.${decision}`); anything else is reported as unresolved, so a new dynamic action
@@ -34,7 +34,7 @@ function sourceFiles(dir: string): string[] {
 
 export function collectAuditWrites(): AuditWrites {
   const files = [...sourceFiles(path.join(root, 'src')), ...sourceFiles(path.join(root, 'scripts'))]
-    .filter((f) => /\b(recordAudit|audit)\(/.test(fs.readFileSync(f, 'utf8')));
+    .filter((f) => /\b(recordAudit|recordReadAudit|audit)\(/.test(fs.readFileSync(f, 'utf8')));
   const config = ts.parseJsonConfigFileContent(ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile).config, ts.sys, root);
   const program = ts.createProgram(files, { ...config.options, noEmit: true });
   const checker = program.getTypeChecker();
@@ -109,11 +109,11 @@ export function collectAuditWrites(): AuditWrites {
     // org/audit.ts is the helper itself: its callers are read instead.
     if (!files.includes(path.resolve(sf.fileName)) || sf.fileName.endsWith('platform/org/audit.ts')) continue;
     const visit = (n: ts.Node): void => {
-      if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && ['recordAudit', 'audit'].includes(n.expression.text)) {
+      if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && ['recordAudit', 'recordReadAudit', 'audit'].includes(n.expression.text)) {
         const where = `${path.relative(root, sf.fileName)}:${sf.getLineAndCharacterOfPosition(n.getStart()).line + 1}`;
         const line = sf.getLineAndCharacterOfPosition(n.getStart()).line + 1;
         const file = path.relative(root, sf.fileName);
-        if (n.expression.text === 'recordAudit') {
+        if (n.expression.text === 'recordAudit' || n.expression.text === 'recordReadAudit') {
           const entry = n.arguments[1];
           if (entry && ts.isObjectLiteralExpression(entry)) {
             const prop = (name: string) => entry.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === name);
@@ -125,7 +125,7 @@ export function collectAuditWrites(): AuditWrites {
             if (!entities) unresolved.push(`${where}: entity ${entity?.initializer.getText() ?? '(missing)'}`);
             writes.push({ file, line, actions: actions ?? [], entities: entities ?? [], summary: summaryOf(prop('summary')?.initializer) });
           } else {
-            unresolved.push(`${where}: recordAudit without an object literal`);
+            unresolved.push(`${where}: ${n.expression.text} without an object literal`);
           }
         } else if (n.arguments.length === 6) {
           // org/audit.ts: the entity is the action's prefix.

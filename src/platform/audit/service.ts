@@ -55,7 +55,10 @@ export async function recordAudit(db: Db, e: AuditEntry): Promise<void> {
  * the enclosing transaction's commit stays synchronous.
  */
 export async function recordReadAudit(db: Db, e: AuditEntry): Promise<void> {
-  if (db.isTransaction) return recordAudit(db, e);
+  if (db.isTransaction) {
+    await db.insertInto('audit_events').values(auditRow(e)).execute();
+    return;
+  }
   await db.insertInto('audit_events').values(auditRow(e))
     .returning(sql<string>`set_config('synchronous_commit', 'off', true)`.as('async_commit')).execute();
 }
