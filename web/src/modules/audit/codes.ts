@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = [
   'collection_point.contact_set', 'collection_point.contact_change',
   'permit.apply', 'permit.renew', 'permit.accept', 'permit.issue', 'permit.refuse', 'permit.reveal',
   'letter.create', 'letter.renew', 'letter.end',
+  'assessment.evaluate', 'assessment.deduct',
   'leave.close', 'leave.balance_adjust',
 ] as const;
 
@@ -31,7 +32,7 @@ export const AUDIT_ACTIONS = [
 export const AUDIT_ENTITIES = [
   'session', 'user', 'org_unit', 'policy_pack', 'calendar_override', 'calendar_year', 'file', 'job',
   'person', 'collection_record', 'crime_lead', 'recheck', 'move', 'house', 'tenancy', 'employer', 'patrol', 'grid_incident', 'grid_map',
-  'collection_point', 'residence_permit', 'responsibility_letter', 'leave_request',
+  'collection_point', 'residence_permit', 'responsibility_letter', 'assessment_item', 'leave_request',
 ] as const;
 
 export const actionKeys = (action: string): string[] => [`action.${action}`];
