@@ -41,4 +41,17 @@ describe.skipIf(unavailable !== null)('annual target assessment in the browser',
       await screenshot(page, 'm2-assessment-station');
     });
   });
+
+  it('导入导出 → 市级系统交换: 流管办 produces the next exchange file and finds it in the sync log', async () => {
+    await asUser(browser, 'liuguan', async (page) => {
+      await openPath(page, '/population/transfer');
+      const card = page.getByTestId('exchange-card');
+      await card.waitFor();
+      await page.getByTestId('exchange-start').click();
+      await page.getByTestId('exchange-job-result').waitFor({ timeout: 30_000 });
+      await expect.poll(() => card.getByTestId('exchange-row').first().textContent()).toContain('已完成');
+      await card.scrollIntoViewIfNeeded();
+      await screenshot(page, 'm2-exchange');
+    });
+  });
 });

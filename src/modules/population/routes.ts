@@ -16,6 +16,7 @@ import * as map from './map.js';
 import * as staffing from './staffing.js';
 import * as crimeLeads from './crime-leads.js';
 import * as assessment from './assessment.js';
+import * as exchange from './exchange.js';
 import { transferRoutes } from './transfer-routes.js';
 import { permitRoutes } from './permits-routes.js';
 import { collectionPointRoutes } from './collection-points.js';
@@ -269,6 +270,17 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
     config: { permission: 'population:ranking' },
     schema: { tags, querystring: z.strictObject({ month: isoMonth }) },
   }, async (req) => stats.monthlyRanking(db(), req.actor!, req.query.month));
+
+  // ------------------------------------------------------------------ municipal exchange (000:43)
+  r.get(`${P}/exchange/syncs`, {
+    config: { permission: exchange.EXCHANGE },
+    schema: { tags, querystring: z.strictObject({ ...pageQuery }) },
+  }, async (req) => exchange.listSyncs(db(), req.actor!, req.query));
+
+  r.post(`${P}/exchange/syncs`, {
+    config: { permission: exchange.EXCHANGE },
+    schema: { tags },
+  }, async (req, reply) => reply.status(202).send(await exchange.startExchange(db(), req.actor!, req.ip)));
 
   // ------------------------------------------------------------------ annual assessment (000:40)
   r.get(`${P}/assessment`, {

@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   'file.upload', 'file.download', 'file.expire',
   'person.search', 'person.read', 'person.reveal', 'person.create', 'person.correct', 'person.depart', 'person.import', 'person.export',
   'population.import.start', 'population.export.start', 'population.compare.start', 'population.compare.view', 'population.compare.download',
+  'population.exchange.start', 'population.exchange',
   'record.enter', 'record.pass', 'record.return', 'record.resubmit',
   'recheck.create', 'recheck.result', 'recheck.acknowledge',
   'move.create', 'move.confirm', 'move.reject',
