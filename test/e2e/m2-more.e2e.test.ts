@@ -22,6 +22,7 @@ describe.skipIf(unavailable !== null)('annual target assessment in the browser',
       await page.getByTestId('assess-deduct').click();
       await page.getByTestId('deduct-community').click();
       await page.locator('.ant-select-item-option').filter({ hasText: '蜀汉街社区' }).click();
+      await page.locator('.ant-select-dropdown').waitFor({ state: 'hidden' });
       await page.getByTestId('deduct-reason').fill('区流管办通报：本季度录入信息不完整');
       await screenshot(page, 'm2-assessment-deduct-form');
       await page.getByTestId('deduct-submit').click();
@@ -30,6 +31,16 @@ describe.skipIf(unavailable !== null)('annual target assessment in the browser',
       await expect(row.textContent()).resolves.toContain('扣减经费');
       await page.waitForLoadState('networkidle');
       await screenshot(page, 'm2-assessment-street');
+      // The statistics page flags the community's funding deduction too.
+      await openPath(page, '/population/stats');
+      const child = page.getByTestId('stats-child').filter({ hasText: '蜀汉街社区' }).first();
+      await expect(child.getByTestId('stats-child-flag').count()).resolves.toBe(1);
+      await child.click();
+      await page.waitForLoadState('networkidle');
+      await expect.poll(() => page.getByTestId('stats-flags').textContent()).toContain('扣减此项工作的部分经费');
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.getByTestId('stats-flags').scrollIntoViewIfNeeded();
+      await screenshot(page, 'm2-assessment-stats-flag');
     });
     await asUser(browser, 'zhan-sh', async (page) => {
       await openPath(page, '/population/assessment');

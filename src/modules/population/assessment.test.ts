@@ -108,6 +108,13 @@ describe('district deduction (区流管办扣分) recorded by the street (000:40
     expect(await community(liuguan, 2026, lsj)).toMatchObject({ totalPoints: 1.5, fundingDeduction: true, deductions: [{ source: 'district', month: null, points: 1.5 }] });
     const audit = await t.db.selectFrom('audit_events').select(['action', 'entity_id']).where('action', '=', 'assessment.deduct').execute();
     expect(audit).toEqual([expect.objectContaining({ entity_id: r.json().id })]);
+    // The community's statistics carry the flag (for the current year).
+    if (officeToday().startsWith('2026')) {
+      const stats = (await zhan.get(`${P}/stats?orgUnitId=${sh}`)).json();
+      expect(stats.flags.map((f: { code: string }) => f.code)).toContain('FUNDING_DEDUCTION');
+      const street = (await liuguan.get(`${P}/stats`)).json();
+      expect(street.children.find((c: { orgUnitId: string }) => c.orgUnitId === lsj).flags.map((f: { code: string }) => f.code)).toContain('FUNDING_DEDUCTION');
+    }
   });
 
   it('only the street records a deduction; a grid is not a community; bad points are refused', async () => {

@@ -1,4 +1,5 @@
 import type { Actor } from '../../platform/auth/actor.js';
+import type { Flag } from '../../platform/org/figures.js';
 import { inTransaction, type Db } from '../../platform/db/index.js';
 import { uuidv7 } from '../../platform/db/ids.js';
 import { recordAudit } from '../../platform/audit/service.js';
@@ -163,3 +164,14 @@ export async function assessmentList(db: Db, actor: Actor, year: number) {
     }),
   };
 }
+
+/** Communities flagged for a funding deduction (经费扣减) in `year`, with their points deducted — the statistics page's flag. */
+export async function fundingFlagsOf(db: Db, year: number): Promise<Map<string, number>> {
+  const rows = await pop(db).selectFrom('funding_deduction_flags as f').innerJoin('assessment_items as i', (j) => j.onRef('i.org_unit_id', '=', 'f.org_unit_id').onRef('i.year', '=', 'f.year'))
+    .select(['f.org_unit_id', (eb) => eb.fn.sum<string>('i.points').as('points')]).where('f.year', '=', year).groupBy('f.org_unit_id').execute();
+  return new Map(rows.map((r) => [r.org_unit_id, Number(r.points)]));
+}
+
+/** The statistics flag of a community with a funding deduction this year, or none. */
+export const fundingFlag = (year: number, points: number | undefined): Flag | null => (points === undefined ? null
+  : { code: 'FUNDING_DEDUCTION', message: `${year} 年度目标考核已扣 ${points} 分（录入未达标或区流管办扣分），扣减此项工作的部分经费。` });
