@@ -126,3 +126,30 @@ export async function recordTransfers(context: BrowserContext, page: Page): Prom
   });
   return { list: () => [...byId.values()], clear: () => { byId.clear(); cached.clear(); } };
 }
+
+/** Why browser flows cannot run here (null when they can): a warning locally, an error in CI. */
+export function browserFlowsUnavailable(): string | null {
+  const why = e2eUnavailable();
+  if (why) {
+    if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(`browser flows are mandatory in CI: ${why}`);
+    console.warn(`浏览器流程测试未运行 / browser flows NOT run: ${why}`);
+  }
+  return why;
+}
+
+/** Opens an app path and waits for its requests to settle. */
+export async function openPath(page: Page, appPath: string): Promise<void> {
+  await page.goto(`${baseUrl()}${appPath}`);
+  await page.waitForLoadState('networkidle');
+}
+
+/** Runs `fn` as `username` in a fresh browser context, closed afterwards. */
+export async function asUser(browser: Browser, username: string, fn: (page: Page) => Promise<void>, viewport = DESKTOP): Promise<void> {
+  const { context, page } = await newPage(browser, viewport);
+  try {
+    await login(page, username);
+    await fn(page);
+  } finally {
+    await context.close();
+  }
+}

@@ -119,10 +119,20 @@ const points: AuditNameResolver = async (db, ids) => {
   }));
 };
 
+/** A deduction item by its community, the reason as detail. */
+const assessmentItems = byIds(async (db, ids) => {
+  const [rows, tree] = await Promise.all([
+    pop(db).selectFrom('assessment_items').select(['id', 'org_unit_id', 'year', 'reason', 'source']).where('id', 'in', ids).execute(),
+    loadOrgTree(db),
+  ]);
+  return rows.map((r) => [r.id, { name: `${tree.units.get(r.org_unit_id)?.name ?? ''} ${r.year}`, detail: r.reason, kind: r.source }]);
+});
+
 export const populationAuditNames: AuditNames = {
   entities: {
     person: persons, house: houses, tenancy: tenancies, employer: employers, collection_record: records, recheck: rechecks,
     move: moves, residence_permit: permits, responsibility_letter: letters, patrol: patrols, grid_incident: incidents, collection_point: points,
+    assessment_item: assessmentItems,
   },
   summaryRefs: {
     personId: 'person', houseId: 'house', recordId: 'collection_record',

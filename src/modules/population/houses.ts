@@ -68,7 +68,7 @@ export async function setRental(db: Db, actor: Actor, houseId: string, input: { 
     const tx = popTx(t);
     const house = requireInScope(actor, await tx.selectFrom('houses').selectAll().where('id', '=', houseId).forUpdate().executeTakeFirst());
     if (house.rental === input.rental) throw conflict('NO_CHANGE', input.rental ? '该房屋已登记为出租房屋。' : '该房屋已登记为非出租房屋。');
-    await tx.updateTable('houses').set({ rental: input.rental }).where('id', '=', houseId).execute();
+    await tx.updateTable('houses').set({ rental: input.rental, updated_at: new Date() }).where('id', '=', houseId).execute();
     await bumpCounter(tx, house.grid_id, 'rentals', input.rental ? 1 : -1);
     await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'house.update', entity: 'house', entityId: houseId, ip, summary: { rental: input.rental, reason: input.reason } });
     return houseDto({ ...house, rental: input.rental });

@@ -5,6 +5,10 @@ import * as permitsMigration from './migration-permits.js';
 import * as jobUploadsMigration from './migration-job-uploads.js';
 import * as collectionEntryMigration from './migration-collection-entry.js';
 import * as crimeLeadsMigration from './migration-crime-leads.js';
+import * as assessmentMigration from './migration-assessment.js';
+import * as exchangeMigration from './migration-exchange.js';
+import { EXCHANGE, exchangeJobKinds } from './exchange.js';
+import { shortfallSchedule } from './assessment.js';
 import { MANAGE_POINTS } from './collection-points.js';
 import { populationPolicySection } from './policy.js';
 import { populationRoutes } from './routes.js';
@@ -28,25 +32,29 @@ const READ = ['person:read', 'population:stats'];
 const ENTER = 'record:enter';
 const COLLECT = [...READ, 'person:write', 'incident:report', 'crime_lead:report'];
 const PERMIT_LETTER_READ = ['permit:read', 'letter:read'];
+/** 000:40 — the annual target assessment: stations and leaders see their communities' deductions; 流管办 records them. */
+const ASSESS_READ = 'assessment:read';
 const PERMIT_LETTER_OFFICE = [...PERMIT_LETTER_READ, 'permit:write', 'permit:decide', 'letter:write'];
 const GRID_WORK = [...COLLECT, 'patrol:grid', ...PERMIT_LETTER_READ, 'permit:write'];
-const STATION_WORK = [...COLLECT, ENTER, 'person:review', 'move:confirm', 'recheck:write', 'patrol:station', 'incident:dispatch', 'person:import', 'person:export', MANAGE_POINTS, ...PERMIT_LETTER_OFFICE];
+const STATION_WORK = [...COLLECT, ENTER, 'person:review', 'move:confirm', 'recheck:write', 'patrol:station', 'incident:dispatch', 'person:import', 'person:export', MANAGE_POINTS, ASSESS_READ, ...PERMIT_LETTER_OFFICE];
 
 export const populationModule: JiedaoModule = {
   name: 'population',
-  migrations: { '0100_population': migration, '0101_population_permits': permitsMigration, '0102_collection_point_contacts': collectionPointsMigration, '0103_job_uploads_owned': jobUploadsMigration, '0104_collection_entry': collectionEntryMigration, '0105_crime_leads': crimeLeadsMigration },
+  migrations: { '0100_population': migration, '0101_population_permits': permitsMigration, '0102_collection_point_contacts': collectionPointsMigration, '0103_job_uploads_owned': jobUploadsMigration, '0104_collection_entry': collectionEntryMigration, '0105_crime_leads': crimeLeadsMigration, '0106_assessment_items': assessmentMigration, '0107_exchange_syncs': exchangeMigration },
   permissions: {
     grid_worker: GRID_WORK,
     station: STATION_WORK,
     // The community admin (station head) staffs the station and its grids, so holds what it grants.
     community_admin: [...STATION_WORK, ...GRID_WORK],
     population_office: [...COLLECT, ENTER, 'person:review', 'move:confirm', 'move:confirm_cross', 'recheck:write', 'patrol:street', 'incident:dispatch',
-      'person:import', 'person:export', 'person:reveal', 'population:ranking', 'population:map', 'error_report:read', 'crime_lead:read', MANAGE_POINTS, ...PERMIT_LETTER_OFFICE],
+      'person:import', 'person:export', 'person:reveal', 'population:ranking', 'population:map', 'error_report:read', 'crime_lead:read', MANAGE_POINTS, ASSESS_READ, 'assessment:deduct', EXCHANGE, ...PERMIT_LETTER_OFFICE],
     police_liaison: ['crime_lead:read', ...READ, 'person:reveal', 'person:export', 'person:compare', 'error_report:read', 'error_report:acknowledge', ...PERMIT_LETTER_READ],
-    leader: [...READ, 'population:ranking', 'error_report:read', ...PERMIT_LETTER_READ],
+    leader: [...READ, 'population:ranking', 'error_report:read', ASSESS_READ, ...PERMIT_LETTER_READ],
   },
   policy: populationPolicySection,
-  jobKinds: transferJobKinds,
+  jobKinds: { ...transferJobKinds, ...exchangeJobKinds },
+  schedules: [shortfallSchedule],
+  scopedTables: ['assessment_items', 'funding_deduction_flags'],
   auditNames: populationAuditNames,
   homeCards: populationHomeCards,
   // Every row of these belongs to a grid (a patrol: its target unit; a contact: its collection

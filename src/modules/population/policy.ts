@@ -50,6 +50,19 @@ export const populationSection = z.strictObject({
     gridWorkersPerGrid: z.number().int().min(1).max(20),
     entryClerksPerStation: z.number().int().min(1).max(20),
   }).default({ gridWorkersPerGrid: 1, entryClerksPerStation: 1 }),
+  /**
+   * 000:40 — 每月录入工作未达标: a community whose records entered (录入) in a month are fewer than its
+   * standard gets a deduction item in its annual target assessment and the funding-deduction flag.
+   * The seed names the standard (达标) but gives no figure: the shipped default of 20 entries a month
+   * per community is a placeholder until the street records the district's figure; `byCommunity`
+   * (community name → entries a month) overrides it for one community. `shortfallPoints` is what a
+   * short month deducts (also unstated in the seed; 1 point by default).
+   */
+  entryStandard: z.strictObject({
+    monthlyEntries: z.number().int().min(0).max(100_000),
+    byCommunity: z.record(z.string().min(1).max(50), z.number().int().min(0).max(100_000)),
+    shortfallPoints: z.number().min(0.5).max(100).multipleOf(0.5),
+  }).default({ monthlyEntries: 20, byCommunity: {}, shortfallPoints: 1 }),
 });
 export type PopulationPolicy = z.infer<typeof populationSection>;
 
@@ -61,6 +74,7 @@ export const streetDefaults: PopulationPolicy = {
   permitRenewalNoticeDays: 30,
   letterRenewalNoticeDays: 30,
   staffing: { gridWorkersPerGrid: 1, entryClerksPerStation: 1 },
+  entryStandard: { monthlyEntries: 20, byCommunity: {}, shortfallPoints: 1 },
 };
 
 /** The module's pack section; the bureau rulebook (004) has no migrant-management rules: it keeps the street's numbers. */

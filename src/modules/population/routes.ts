@@ -15,6 +15,8 @@ import * as incidents from './incidents.js';
 import * as map from './map.js';
 import * as staffing from './staffing.js';
 import * as crimeLeads from './crime-leads.js';
+import * as assessment from './assessment.js';
+import * as exchange from './exchange.js';
 import { transferRoutes } from './transfer-routes.js';
 import { permitRoutes } from './permits-routes.js';
 import { collectionPointRoutes } from './collection-points.js';
@@ -268,6 +270,38 @@ export async function populationRoutes(app: FastifyInstance): Promise<void> {
     config: { permission: 'population:ranking' },
     schema: { tags, querystring: z.strictObject({ month: isoMonth }) },
   }, async (req) => stats.monthlyRanking(db(), req.actor!, req.query.month));
+
+  // ------------------------------------------------------------------ municipal exchange (000:43)
+  r.get(`${P}/exchange/syncs`, {
+    config: { permission: exchange.EXCHANGE },
+    schema: { tags, querystring: z.strictObject({ ...pageQuery }) },
+  }, async (req) => exchange.listSyncs(db(), req.actor!, req.query));
+
+  r.post(`${P}/exchange/syncs`, {
+    config: { permission: exchange.EXCHANGE },
+    schema: { tags },
+  }, async (req, reply) => reply.status(202).send(await exchange.startExchange(db(), req.actor!, req.ip)));
+
+  // ------------------------------------------------------------------ annual assessment (000:40)
+  r.get(`${P}/assessment`, {
+    config: { permission: 'assessment:read' },
+    schema: { tags, querystring: z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) }) },
+  }, async (req) => assessment.assessmentList(db(), req.actor!, req.query.year));
+
+  r.get(`${P}/assessment/entries`, {
+    config: { permission: 'assessment:read' },
+    schema: { tags, querystring: z.strictObject({ month: isoMonth }) },
+  }, async (req) => assessment.entryCheck(db(), req.actor!, req.query.month));
+
+  r.post(`${P}/assessment/evaluate`, {
+    config: { permission: 'assessment:deduct' },
+    schema: { tags, body: z.strictObject({ month: isoMonth }) },
+  }, async (req) => assessment.evaluateMonth(db(), req.body.month, { actor: req.actor!, ip: req.ip }));
+
+  r.post(`${P}/assessment/deductions`, {
+    config: { permission: 'assessment:deduct' },
+    schema: { tags, body: z.strictObject({ orgUnitId: uuid, year: z.number().int().min(2000).max(2100), points: z.number().min(0.5).max(100).multipleOf(0.5), reason: text(200) }) },
+  }, async (req, reply) => reply.status(201).send(await assessment.addDistrictDeduction(db(), req.actor!, req.body, req.ip)));
 
   r.get(`${P}/staffing`, {
     config: { permission: 'population:stats' },

@@ -28,6 +28,8 @@ export interface HouseTable {
   owner_phone_enc: string | null; owner_phone_masked: string | null;
   rental: boolean; rooms: number | null; area_m2: ColumnType<string | null, number | null, number | null>;
   status: Generated<'active' | 'removed'>; created_by: string | null; created_at: Ts;
+  /** 000:43 — when the house last changed (the municipal exchange sends changed houses). */
+  updated_at: Generated<Date>;
 }
 export interface TenancyTable {
   id: string; house_id: string; tenant_person_id: string | null; tenant_name: string; landlord_name: string;
@@ -89,6 +91,20 @@ export interface ResidencePermitTable {
 }
 export interface ResidencePermitActionTable { id: string; permit_id: string; action: 'apply' | 'accept' | 'issue' | 'refuse'; on_date: DateCol; actor_id: string; at: Ts; data: Json<Record<string, unknown>> }
 /** 责任书 signed by a landlord (house) or an employer. */
+/** 000:40 — a deduction item of a community's annual target assessment (年度目标考核扣分项目). */
+export interface AssessmentItemTable {
+  id: string; org_unit_id: string; year: number; month: string | null; source: 'entry_shortfall' | 'district';
+  /** numeric: read back as a string on PostgreSQL. */
+  points: ColumnType<string, number, number>; reason: string; entries: number | null; standard: number | null;
+  policy_version: number | null; created_by: string | null; created_at: Generated<Date>;
+}
+/** 000:40 — 扣除此项工作的部分经费: set once per community and year by its first deduction item. */
+export interface FundingDeductionFlagTable { org_unit_id: string; year: number; first_item_id: string; set_at: Generated<Date> }
+/** 000:43 — one synchronisation with the municipal migrant system (市级系统交换): the file covers (since, until]. */
+export interface ExchangeSyncTable {
+  id: string; job_id: string; requested_by: string; requested_at: Generated<Date>; since: Date | null; until: Date;
+  status: Generated<'running' | 'done' | 'failed'>; persons: number | null; houses: number | null; file_id: string | null; finished_at: Date | null;
+}
 export interface ResponsibilityLetterTable {
   id: string; party_kind: 'landlord' | 'employer'; house_id: string | null; employer_id: string | null; grid_id: string; party_name: string;
   signed_on: DateCol; term_from: DateCol; term_to: DateCol; note: string | null; ended_on: DateCol | null; end_reason: string | null;
@@ -101,6 +117,7 @@ export type PopulationTables = {
   work_counters: WorkCounterTable; population_counters: PopulationCounterTable; moves: MoveTable; patrols: PatrolTable;
   rechecks: RecheckTable; grid_incidents: GridIncidentTable; grid_incident_actions: GridIncidentActionTable; grid_maps: GridMapTable;
   residence_permits: ResidencePermitTable; residence_permit_actions: ResidencePermitActionTable; responsibility_letters: ResponsibilityLetterTable;
+  assessment_items: AssessmentItemTable; exchange_syncs: ExchangeSyncTable; funding_deduction_flags: FundingDeductionFlagTable;
 };
 export type PopDb = Kysely<DB & PopulationTables>;
 export type PopTx = Transaction<DB & PopulationTables>;

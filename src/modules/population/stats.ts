@@ -11,6 +11,7 @@ import { inScope } from '../../platform/org/scoped-tables.js';
 import { populationPolicy } from './policy.js';
 import { pop } from './schema.js';
 import { staffingFlag, staffingOf } from './staffing.js';
+import { fundingFlag, fundingFlagsOf } from './assessment.js';
 import { leadsByReporter } from './crime-leads.js';
 
 /**
@@ -52,6 +53,8 @@ export async function populationStats(db: Db, actor: Actor, orgUnitId?: string) 
   const counters = await pop(db).selectFrom('population_counters').selectAll().where('grid_id', 'in', gridsUnder(tree, id).concat(['00000000-0000-0000-0000-000000000000'])).execute();
   const byGrid = new Map(counters.map((c) => [c.grid_id, c]));
   const staffing = new Map((await staffingOf(db, { tree, actor })).map((r) => [r.orgUnitId, r]));
+  const year = Number(officeToday().slice(0, 4));
+  const funding = await fundingFlagsOf(db, year);
   const liveOf = (unitId: string): Live => gridsUnder(tree, unitId).reduce((acc, g) => {
     const c = byGrid.get(g);
     return c ? { migrants: acc.migrants + c.migrants, houses: acc.houses + c.houses, rentals: acc.rentals + c.rentals, employers: acc.employers + c.employers } : acc;
@@ -66,6 +69,8 @@ export async function populationStats(db: Db, actor: Actor, orgUnitId?: string) 
     const staffed = staffing.get(unitId);
     const staffFlag = staffed ? staffingFlag(staffed) : null;
     if (staffFlag) flags.push(staffFlag);
+    const fundFlag = u.kind === 'community' ? fundingFlag(year, funding.get(unitId)) : null;
+    if (fundFlag) flags.push(fundFlag);
     if (live.rentals > live.houses) flags.push({ code: 'LIVE_RENTALS_EXCEED_HOUSES', message: `登记的出租房屋（${live.rentals}）多于登记的房屋（${live.houses}）。` });
     let classification = null;
     if (u.kind === 'grid') {

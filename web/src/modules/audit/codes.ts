@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   'file.upload', 'file.download', 'file.expire',
   'person.search', 'person.read', 'person.reveal', 'person.create', 'person.correct', 'person.depart', 'person.import', 'person.export',
   'population.import.start', 'population.export.start', 'population.compare.start', 'population.compare.view', 'population.compare.download',
+  'population.exchange.start', 'population.exchange',
   'record.enter', 'record.pass', 'record.return', 'record.resubmit',
   'recheck.create', 'recheck.result', 'recheck.acknowledge',
   'move.create', 'move.confirm', 'move.reject',
@@ -24,6 +25,7 @@ export const AUDIT_ACTIONS = [
   'collection_point.contact_set', 'collection_point.contact_change',
   'permit.apply', 'permit.renew', 'permit.accept', 'permit.issue', 'permit.refuse', 'permit.reveal',
   'letter.create', 'letter.renew', 'letter.end',
+  'assessment.evaluate', 'assessment.deduct',
   'leave.close', 'leave.balance_adjust',
 ] as const;
 
@@ -31,7 +33,7 @@ export const AUDIT_ACTIONS = [
 export const AUDIT_ENTITIES = [
   'session', 'user', 'org_unit', 'policy_pack', 'calendar_override', 'calendar_year', 'file', 'job',
   'person', 'collection_record', 'crime_lead', 'recheck', 'move', 'house', 'tenancy', 'employer', 'patrol', 'grid_incident', 'grid_map',
-  'collection_point', 'residence_permit', 'responsibility_letter', 'leave_request',
+  'collection_point', 'residence_permit', 'responsibility_letter', 'assessment_item', 'leave_request',
 ] as const;
 
 export const actionKeys = (action: string): string[] => [`action.${action}`];

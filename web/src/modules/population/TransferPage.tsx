@@ -9,6 +9,7 @@ import { useAuth } from '../../app/auth/AuthContext';
 import { useI18n } from '../../app/i18n';
 import { JobProgress } from '../../app/ui/JobProgress';
 import { PageHeader } from '../../app/ui/PageHeader';
+import { ExchangeCard } from './ExchangeCard';
 import { popPath, useMyGrids } from './api';
 import { groupGrids } from './components';
 import './population.css';
@@ -34,6 +35,11 @@ export default function TransferPage() {
         {can('person:compare') && (
           <Col xs={24} xl={8}>
             <CompareCard />
+          </Col>
+        )}
+        {can('population:exchange') && (
+          <Col span={24}>
+            <ExchangeCard />
           </Col>
         )}
       </Row>
