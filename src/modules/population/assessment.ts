@@ -4,7 +4,8 @@ import { inTransaction, type Db } from '../../platform/db/index.js';
 import { uuidv7 } from '../../platform/db/ids.js';
 import { recordAudit } from '../../platform/audit/service.js';
 import { forbidden, unprocessable } from '../../platform/http/errors.js';
-import { scopeCovers, scopeFilter } from '../../platform/org/scope.js';
+import { scopeCovers } from '../../platform/org/scope.js';
+import { inScope, unscopedRead } from '../../platform/org/scoped-tables.js';
 import { loadOrgTree, type OrgTree } from '../../platform/org/tree.js';
 import { officeDayStart, officeToday } from '../../platform/time.js';
 import { populationPolicy, type PopulationPolicy } from './policy.js';
@@ -48,6 +49,7 @@ async function entriesByCommunity(db: Db | PopTx, month: string): Promise<Map<st
     .select(['g.parent_id as community_id', (eb) => eb.fn.countAll<string>().as('n')])
     .where('collection_records.entered_at', '>=', officeDayStart(`${month}-01`))
     .where('collection_records.entered_at', '<', officeDayStart(`${nextMonth(month)}-01`))
+    .where(unscopedRead('entries of every community of the month: the rows shown are then limited to the communities in scope'))
     .groupBy('g.parent_id').execute();
   return new Map(rows.map((r) => [r.community_id as string, Number(r.n)]));
 }
@@ -142,8 +144,8 @@ export async function assessmentList(db: Db, actor: Actor, year: number) {
   const I = 'assessment_items';
   const [items, flags] = await Promise.all([
     pop(db).selectFrom(I).leftJoin('users', 'users.id', `${I}.created_by`).selectAll(I).select('users.name as created_by_name')
-      .where(scopeFilter(actor.scope, `${I}.org_unit_id`)).where(`${I}.year`, '=', year).orderBy(`${I}.created_at`).orderBy(`${I}.id`).execute(),
-    pop(db).selectFrom('funding_deduction_flags').selectAll().where(scopeFilter(actor.scope, 'funding_deduction_flags.org_unit_id')).where('year', '=', year).execute(),
+      .where(inScope(actor.scope, I)).where(`${I}.year`, '=', year).orderBy(`${I}.created_at`).orderBy(`${I}.id`).execute(),
+    pop(db).selectFrom('funding_deduction_flags').selectAll().where(inScope(actor.scope, 'funding_deduction_flags')).where('year', '=', year).execute(),
   ]);
   const flagOf = new Map(flags.map((f) => [f.org_unit_id, f]));
   const units = communitiesOf(tree, `${year}-01-01`, `${year + 1}-01-01`, actor);
@@ -168,7 +170,8 @@ export async function assessmentList(db: Db, actor: Actor, year: number) {
 /** Communities flagged for a funding deduction (经费扣减) in `year`, with their points deducted — the statistics page's flag. */
 export async function fundingFlagsOf(db: Db, year: number): Promise<Map<string, number>> {
   const rows = await pop(db).selectFrom('funding_deduction_flags as f').innerJoin('assessment_items as i', (j) => j.onRef('i.org_unit_id', '=', 'f.org_unit_id').onRef('i.year', '=', 'f.year'))
-    .select(['f.org_unit_id', (eb) => eb.fn.sum<string>('i.points').as('points')]).where('f.year', '=', year).groupBy('f.org_unit_id').execute();
+    .select(['f.org_unit_id', (eb) => eb.fn.sum<string>('i.points').as('points')]).where('f.year', '=', year).where(unscopedRead('the statistics flag: looked up for the units the statistics page already scoped'))
+    .groupBy('f.org_unit_id').execute();
   return new Map(rows.map((r) => [r.org_unit_id, Number(r.points)]));
 }
 

@@ -11,6 +11,7 @@ import { reveal } from './identity.js';
 import { jobActor } from './compare.js';
 import { formatHouseAddress } from './address.js';
 import { todayOffice, unitName } from './common.js';
+import { unscopedRead } from '../../platform/org/scoped-tables.js';
 import { pop } from './schema.js';
 
 /**
@@ -74,7 +75,8 @@ const changeOf = (w: Window, created: Date, gone: boolean) => (w.since === null 
 
 async function personLines(db: Db, tree: OrgTree, w: Window): Promise<string[]> {
   let q = pop(db).selectFrom('persons').leftJoin('houses', 'houses.id', 'persons.house_id').selectAll('persons')
-    .select(['houses.address', 'houses.building', 'houses.unit_no', 'houses.room']).where('persons.updated_at', '<=', w.until);
+    .select(['houses.address', 'houses.building', 'houses.unit_no', 'houses.room']).where('persons.updated_at', '<=', w.until)
+    .where(unscopedRead('the municipal exchange file covers the whole street; producing it needs a street-wide scope'));
   q = w.since === null ? q.where('persons.status', '=', 'active') : q.where('persons.updated_at', '>', w.since);
   const rows = await q.orderBy('persons.id').execute();
   return rows.map((p) => csvLine([
@@ -85,7 +87,8 @@ async function personLines(db: Db, tree: OrgTree, w: Window): Promise<string[]> 
 }
 
 async function houseLines(db: Db, tree: OrgTree, w: Window): Promise<string[]> {
-  let q = pop(db).selectFrom('houses').selectAll().where('updated_at', '<=', w.until);
+  let q = pop(db).selectFrom('houses').selectAll().where('updated_at', '<=', w.until)
+    .where(unscopedRead('the municipal exchange file covers the whole street; producing it needs a street-wide scope'));
   q = w.since === null ? q.where('status', '=', 'active') : q.where('updated_at', '>', w.since);
   const rows = await q.orderBy('id').execute();
   return rows.map((h) => csvLine([

@@ -54,7 +54,6 @@ export const populationModule: JiedaoModule = {
   policy: populationPolicySection,
   jobKinds: { ...transferJobKinds, ...exchangeJobKinds },
   schedules: [shortfallSchedule],
-  scopedTables: ['assessment_items', 'funding_deduction_flags'],
   auditNames: populationAuditNames,
   homeCards: populationHomeCards,
   // Every row of these belongs to a grid (a patrol: its target unit; a contact: its collection
@@ -75,6 +74,9 @@ export const populationModule: JiedaoModule = {
     collection_point_contacts: { unit: 'point_id', keys: ['id', 'point_id'] },
     // A reporter always sees their own leads; the ranking counts the ranked people's by reporter.
     crime_leads: { unit: 'grid_id', keys: ['id', 'reported_by'] },
+    // A community's annual assessment (000:40): read by the communities the caller's scope covers.
+    assessment_items: { unit: 'org_unit_id', keys: ['id', 'org_unit_id'] },
+    funding_deduction_flags: { unit: 'org_unit_id', keys: ['org_unit_id'] },
   },
   routes: populationRoutes,
   seedDemo: seedPopulationDemo,
