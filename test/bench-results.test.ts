@@ -44,6 +44,6 @@ describe('bench results of a day', () => {
     const recorded = JSON.parse(fs.readFileSync('bench/results/2026-11-22.json', 'utf8'));
     expect(recorded['platform-postgres']).toMatchObject({ date: '2026-11-22', machine: { db: 'postgres' }, results: { authMeThroughput: expect.any(Object) } });
     expect(fs.readFileSync('bench/results/2026-11-22.md', 'utf8')).toContain('## platform-postgres');
-    expect(fs.readdirSync('bench/results').filter((f) => !/^\d{4}-\d{2}-\d{2}\.(json|md)$/.test(f))).toEqual([]);
+    expect(fs.readdirSync('bench/results').filter((f) => !/^(mutation-)?\d{4}-\d{2}-\d{2}\.(json|md)$/.test(f))).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ export const BULK_COLUMNS: Record<string, readonly (readonly [string, string])[]
     ['to_date', 'date'], ['created_by', 'uuid'], ['created_at', 'timestamptz']],
   collection_records: [['id', 'uuid'], ['kind', 'text'], ['person_id', 'uuid'], ['house_id', 'uuid'], ['grid_id', 'uuid'], ['collected_by', 'uuid'],
     ['collected_at', 'timestamptz'], ['reported_at', 'timestamptz'], ['late', 'boolean'], ['review_status', 'text'], ['reviewed_by', 'uuid'],
-    ['reviewed_at', 'timestamptz'], ['return_reasons', 'text'], ['policy_version', 'integer'], ['entered_by', 'uuid'], ['entered_at', 'timestamptz'],
+    ['reviewed_at', 'timestamptz'], ['return_reasons', 'text'], ['policy_pack', 'text'], ['policy_version', 'integer'], ['entered_by', 'uuid'], ['entered_at', 'timestamptz'],
     ['created_at', 'timestamptz']],
   collection_reviews: [['id', 'uuid'], ['record_id', 'uuid'], ['decision', 'text'], ['reasons', 'text'], ['actor_id', 'uuid'], ['at', 'timestamptz']],
   person_events: [['id', 'uuid'], ['person_id', 'uuid'], ['kind', 'text'], ['at', 'timestamptz'], ['actor_id', 'uuid'], ['data', 'jsonb']],

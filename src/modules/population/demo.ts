@@ -58,7 +58,7 @@ async function seedScenarios(db: Db): Promise<void> {
     .select('u.id').where('p.user_id', '=', userId).where('u.kind', '=', 'grid').executeTakeFirst())?.id;
   const [sh1, sh2, xmq1] = await Promise.all([gridOf(wg1), gridOf(wg2), gridOf(wgXmq)]);
   if (!sh1 || !sh2 || !xmq1) return;
-  const { version, rules } = await populationPolicy(db);
+  const { packCode, version, rules } = await populationPolicy(db);
   const today = officeToday();
   const now = Date.now();
   const daysAgo = (n: number) => addDays(today, -n);
@@ -91,7 +91,7 @@ async function seedScenarios(db: Db): Promise<void> {
       }).execute();
       const recordId = await record(tx, {
         kind: 'arrival', personId: id, houseId: p.houseId ?? null, gridId: p.gridId, collector: p.collector, collectedAt: p.collectedAt, reportedAt: p.reportedAt,
-        review: p.review, policyVersion: version, deadlineHours: rules.reviewDeadlineHours, enteredBy: entryClerkOf(p.gridId),
+        review: p.review, policyPack: packCode, policyVersion: version, deadlineHours: rules.reviewDeadlineHours, enteredBy: entryClerkOf(p.gridId),
       });
       await tx.insertInto('person_events').values({ id: uuidv7(), person_id: id, kind: 'arrived', at: p.reportedAt, actor_id: p.collector, data: JSON.stringify({ gridId: p.gridId, arrivedOn: p.arrivedOn }) }).execute();
       return { id, recordId, idNumber: idn.idNumber };
@@ -103,7 +103,7 @@ async function seedScenarios(db: Db): Promise<void> {
       id: houseId, grid_id: sh1, address: '蜀汉路88号', building: '2', unit_no: '1', room: '402', owner_name: '贺建国', owner_id_hmac: null, owner_id_enc: null,
       owner_id_masked: null, owner_phone_enc: null, owner_phone_masked: null, rental: true, rooms: 3, area_m2: 68.5, created_by: wg1, created_at: at(4),
     }).execute();
-    await record(tx, { kind: 'house', personId: null, houseId, gridId: sh1, collector: wg1, collectedAt: at(4.5), reportedAt: at(4), policyVersion: version, deadlineHours: rules.reviewDeadlineHours, enteredBy: zhan });
+    await record(tx, { kind: 'house', personId: null, houseId, gridId: sh1, collector: wg1, collectedAt: at(4.5), reportedAt: at(4), policyPack: packCode, policyVersion: version, deadlineHours: rules.reviewDeadlineHours, enteredBy: zhan });
 
     // Arrivals reported by wangge-sh-1, waiting for zhan-sh's review; the last one reported 30 h after collection (late).
     const first = await arrive({ slot: 0, name: '钟晓雯', gender: 'female', gridId: sh1, collector: wg1, arrivedOn: daysAgo(1), collectedAt: at(3), reportedAt: at(2.5), houseId, phone: '13800000001', reason: '务工', ethnicity: '01', education: '61', occupation: '餐饮服务' });
@@ -154,7 +154,7 @@ async function seedScenarios(db: Db): Promise<void> {
 /** A collection record (and its review, when reviewed) with the collector's work counters, as the services write them. */
 async function record(tx: PopTx, r: {
   kind: 'arrival' | 'house'; personId: string | null; houseId: string | null; gridId: string; collector: string; collectedAt: Date; reportedAt: Date;
-  review?: { by: string; at: Date }; policyVersion: number; deadlineHours: number; enteredBy: string;
+  review?: { by: string; at: Date }; policyPack: string; policyVersion: number; deadlineHours: number; enteredBy: string;
 }): Promise<string> {
   const id = uuidv7();
   await tx.insertInto('collection_records').values({
@@ -162,7 +162,7 @@ async function record(tx: PopTx, r: {
     reported_at: r.reportedAt, late: isLate(r.collectedAt, r.reportedAt, r.deadlineHours), review_status: r.review ? 'passed' : 'reported',
     // Entered by the station when reported (the demo's records are all past the entry step).
     entered_by: r.enteredBy, entered_at: r.reportedAt,
-    reviewed_by: r.review?.by ?? null, reviewed_at: r.review?.at ?? null, return_reasons: null, policy_version: r.policyVersion, created_at: r.reportedAt,
+    reviewed_by: r.review?.by ?? null, reviewed_at: r.review?.at ?? null, return_reasons: null, policy_pack: r.policyPack, policy_version: r.policyVersion, created_at: r.reportedAt,
   }).execute();
   if (r.review) await tx.insertInto('collection_reviews').values({ id: uuidv7(), record_id: id, decision: 'pass', reasons: null, actor_id: r.review.by, at: r.review.at }).execute();
   await bumpWork(tx, r.collector, monthOf(r.collectedAt), r.gridId, { collected: 1, ...(r.review ? { passed: 1 } : {}) });

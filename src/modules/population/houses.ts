@@ -54,7 +54,7 @@ export async function createHouse(db: Db, actor: Actor, input: HouseInput, ip: s
     if (input.rental) await bumpCounter(tx, input.gridId, 'rentals', 1);
     await addCollectionRecord(tx, {
       kind: 'house', personId: null, houseId: id, gridId: input.gridId, collectedBy: actor.userId, collectedAt: new Date(),
-      policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours, enteredBy: mayEnter(actor) ? actor.userId : null,
+      policyPack: policy.packCode, policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours, enteredBy: mayEnter(actor) ? actor.userId : null,
     });
     await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'house.create', entity: 'house', entityId: id, ip, summary: { gridId: input.gridId, rental: input.rental } });
     const row = await tx.selectFrom('houses').selectAll().where('id', '=', id).executeTakeFirstOrThrow();

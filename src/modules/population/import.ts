@@ -176,7 +176,7 @@ export { gridIndex };
  * where the clerk sees the history — and reported as such.
  */
 /** `source`: the import job and the address it was asked from, for the chunk's audit event. */
-export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, policy: { version: number }, source?: { jobId: string; ip: string | null }): Promise<ChunkResult> {
+export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, policy: { packCode: string; version: number }, source?: { jobId: string; ip: string | null }): Promise<ChunkResult> {
   const tx = popTx(t);
   const result: ChunkResult = { succeeded: 0, failed: chunk.failed, skipped: chunk.skipped, errors: [...chunk.errors] };
   // Documents already in the registry (repeats inside the file were caught while preparing).
@@ -211,7 +211,7 @@ export async function writeChunk(t: Tx, actor: Actor, chunk: PreparedChunk, poli
       review_status: 'reported', created_by: actor.userId, created_at: now, updated_at: now,
     });
     residences.push({ id: uuidv7(), person_id: id, grid_id: v.gridId, house_id: houseId, from_date: v.arrivedOn, to_date: null, arrival_reason: v.reason, departure_reason: null, created_by: actor.userId, created_at: now, ended_by: null, ended_at: null });
-    records.push({ id: uuidv7(), kind: 'arrival', person_id: id, house_id: houseId, grid_id: v.gridId, collected_by: actor.userId, collected_at: now, reported_at: now, late: false, review_status: 'reported', entered_by: actor.userId, entered_at: now, reviewed_by: null, reviewed_at: null, return_reasons: null, policy_version: policy.version, created_at: now });
+    records.push({ id: uuidv7(), kind: 'arrival', person_id: id, house_id: houseId, grid_id: v.gridId, collected_by: actor.userId, collected_at: now, reported_at: now, late: false, review_status: 'reported', entered_by: actor.userId, entered_at: now, reviewed_by: null, reviewed_at: null, return_reasons: null, policy_pack: policy.packCode, policy_version: policy.version, created_at: now });
     events.push({ id: uuidv7(), person_id: id, kind: 'arrived', at: now, actor_id: actor.userId, data: JSON.stringify({ gridId: v.gridId, arrivedOn: v.arrivedOn, source: 'import' }) });
     migrantsByGrid.set(v.gridId, (migrantsByGrid.get(v.gridId) ?? 0) + 1);
   }

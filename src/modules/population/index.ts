@@ -7,6 +7,7 @@ import * as collectionEntryMigration from './migration-collection-entry.js';
 import * as crimeLeadsMigration from './migration-crime-leads.js';
 import * as assessmentMigration from './migration-assessment.js';
 import * as exchangeMigration from './migration-exchange.js';
+import * as policyPackMigration from './migration-policy-pack.js';
 import { EXCHANGE, exchangeJobKinds } from './exchange.js';
 import { shortfallSchedule } from './assessment.js';
 import { MANAGE_POINTS } from './collection-points.js';
@@ -40,7 +41,7 @@ const STATION_WORK = [...COLLECT, ENTER, 'person:review', 'move:confirm', 'reche
 
 export const populationModule: JiedaoModule = {
   name: 'population',
-  migrations: { '0100_population': migration, '0101_population_permits': permitsMigration, '0102_collection_point_contacts': collectionPointsMigration, '0103_job_uploads_owned': jobUploadsMigration, '0104_collection_entry': collectionEntryMigration, '0105_crime_leads': crimeLeadsMigration, '0106_assessment_items': assessmentMigration, '0107_exchange_syncs': exchangeMigration },
+  migrations: { '0100_population': migration, '0101_population_permits': permitsMigration, '0102_collection_point_contacts': collectionPointsMigration, '0103_job_uploads_owned': jobUploadsMigration, '0104_collection_entry': collectionEntryMigration, '0105_crime_leads': crimeLeadsMigration, '0106_assessment_items': assessmentMigration, '0107_exchange_syncs': exchangeMigration, '0108_collection_policy_pack': policyPackMigration },
   permissions: {
     grid_worker: GRID_WORK,
     station: STATION_WORK,

@@ -104,7 +104,7 @@ export async function decideMove(db: Db, actor: Actor, moveId: string, input: { 
       await bumpCounter(tx, move.to_grid_id, 'migrants', 1);
       await addCollectionRecord(tx, {
         kind: 'move', personId: person.id, houseId: move.house_id, gridId: move.to_grid_id, collectedBy: move.requested_by,
-        collectedAt: new Date(move.requested_at), policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours,
+        collectedAt: new Date(move.requested_at), policyPack: policy.packCode, policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours,
         // The station (or street) confirming the move enters it.
         enteredBy: mayEnter(actor) ? actor.userId : null,
       });

@@ -143,7 +143,9 @@ export const mayEnter = (actor: Actor): boolean => actor.permissions.has('record
  */
 export async function addCollectionRecord(tx: PopTx, r: {
   kind: 'arrival' | 'departure' | 'move' | 'house'; personId: string | null; houseId: string | null; gridId: string;
-  collectedBy: string; collectedAt: Date; policyVersion: number; deadlineHours: number;
+  collectedBy: string; collectedAt: Date;
+  /** The policy pack and version the record was judged under (its 24 h clock). */
+  policyPack: string; policyVersion: number; deadlineHours: number;
   /** The station user entering it with the report (see mayEnter), or null: it waits in `collected`. */
   enteredBy: string | null;
 }): Promise<string> {
@@ -153,7 +155,7 @@ export async function addCollectionRecord(tx: PopTx, r: {
     id, kind: r.kind, person_id: r.personId, house_id: r.houseId, grid_id: r.gridId, collected_by: r.collectedBy,
     collected_at: r.collectedAt, reported_at: reportedAt, late: isLate(r.collectedAt, reportedAt, r.deadlineHours),
     review_status: r.enteredBy ? 'reported' : 'collected', entered_by: r.enteredBy, entered_at: r.enteredBy ? reportedAt : null,
-    reviewed_by: null, reviewed_at: null, return_reasons: null, policy_version: r.policyVersion,
+    reviewed_by: null, reviewed_at: null, return_reasons: null, policy_pack: r.policyPack, policy_version: r.policyVersion,
   }).execute();
   await bumpWork(tx, r.collectedBy, monthOf(r.collectedAt), r.gridId, { collected: 1 });
   if (r.enteredBy) await bumpWork(tx, r.enteredBy, monthOf(reportedAt), r.gridId, { entered: 1 });
@@ -229,7 +231,7 @@ export async function registerPerson(db: Db, actor: Actor, input: RegisterInput,
     await bumpCounter(tx, input.gridId, 'migrants', 1);
     await addCollectionRecord(tx, {
       kind: 'arrival', personId, houseId: input.houseId ?? null, gridId: input.gridId, collectedBy: actor.userId, collectedAt,
-      policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours, enteredBy: mayEnter(actor) ? actor.userId : null,
+      policyPack: policy.packCode, policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours, enteredBy: mayEnter(actor) ? actor.userId : null,
     });
     await personEvent(tx, personId, existing ? 'returned' : 'arrived', actor.userId, { gridId: input.gridId, arrivedOn: input.arrivedOn });
     await recordAudit(t, {
@@ -267,7 +269,7 @@ export async function departPerson(db: Db, actor: Actor, personId: string, input
     await bumpCounter(tx, person.grid_id, 'migrants', -1);
     await addCollectionRecord(tx, {
       kind: 'departure', personId, houseId: residence.house_id, gridId: person.grid_id, collectedBy: actor.userId, collectedAt,
-      policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours, enteredBy: mayEnter(actor) ? actor.userId : null,
+      policyPack: policy.packCode, policyVersion: policy.version, deadlineHours: policy.rules.reviewDeadlineHours, enteredBy: mayEnter(actor) ? actor.userId : null,
     });
     await personEvent(tx, personId, 'departed', actor.userId, { leftOn: input.leftOn, reason: input.reason ?? null });
     await recordAudit(t, { actorId: actor.userId, actorName: actor.name, action: 'person.depart', entity: 'person', entityId: personId, ip, summary: { gridId: person.grid_id } });

@@ -80,7 +80,7 @@ export const streetDefaults: PopulationPolicy = {
 /** The module's pack section; the bureau rulebook (004) has no migrant-management rules: it keeps the street's numbers. */
 export const populationPolicySection = { section: 'population', schema: populationSection, defaults: { street: streetDefaults, bureau: structuredClone(streetDefaults) } };
 
-export async function populationPolicy(db: Db): Promise<{ version: number; rules: PopulationPolicy; grid: { regular: { maxMigrantShare: number; maxRentalShare: number; combine: 'or' | 'and' }; sizeHint: { rentals: [number, number]; migrants: [number, number] } } }> {
+export async function populationPolicy(db: Db): Promise<{ packCode: string; version: number; rules: PopulationPolicy; grid: { regular: { maxMigrantShare: number; maxRentalShare: number; combine: 'or' | 'and' }; sizeHint: { rentals: [number, number]; migrants: [number, number] } } }> {
   const p = await activePolicy(db);
-  return { version: p.version, rules: (p.pack as Record<string, unknown>).population as PopulationPolicy, grid: p.pack.grid };
+  return { packCode: p.packCode, version: p.version, rules: (p.pack as Record<string, unknown>).population as PopulationPolicy, grid: p.pack.grid };
 }

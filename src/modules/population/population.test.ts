@@ -3,6 +3,7 @@ import { errorOf, testApp, type Client, type TestApp } from '../../../test/helpe
 import { nextResidentId, residentId } from '../../../test/helpers/idnumbers.js';
 import { officeToday } from '../../platform/time.js';
 import { pop } from './schema.js';
+import { activePolicy } from '../../platform/policy/service.js';
 import { listPersons } from './persons.js';
 import { loadProfile } from '../../platform/org/profile.js';
 
@@ -462,6 +463,17 @@ describe('policy', () => {
     const queue = (await zhan.get('/api/v1/population/records?status=reported&pageSize=200')).json();
     expect(queue.deadlineHours).toBe(48);
     expect(queue.items.find((r: { personId: string }) => r.personId === p.json().id).late).toBe(false);
+  });
+});
+
+describe('decisions record the pack with its version', () => {
+  it('a collection record names the policy pack and the version its 24 h clock was judged under', async () => {
+    const active = await activePolicy(t.db);
+    const p = await register(wg, {});
+    expect(p.statusCode, p.body).toBe(201);
+    const row = await pop(t.db).selectFrom('collection_records').select(['policy_pack', 'policy_version']).where('person_id', '=', p.json().id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ policy_pack: active.packCode, policy_version: active.version });
+    expect(row.policy_pack).toBe('street');
   });
 });
 

@@ -47,7 +47,7 @@ export interface CollectionRecordTable {
   review_status: 'collected' | 'reported' | 'passed' | 'returned'; reviewed_by: string | null; reviewed_at: Date | null;
   /** 000:27 — who entered it into the registry (录入), and when; null while only collected. */
   entered_by: string | null; entered_at: Date | null;
-  return_reasons: string | null; policy_version: number | null; created_at: Ts;
+  return_reasons: string | null; policy_pack: string | null; policy_version: number | null; created_at: Ts;
 }
 export interface CollectionReviewTable { id: string; record_id: string; decision: 'pass' | 'return'; reasons: string | null; actor_id: string; at: Ts }
 /** 000:41 — a crime lead from a household visit; suspect data sealed. */
@@ -96,7 +96,7 @@ export interface AssessmentItemTable {
   id: string; org_unit_id: string; year: number; month: string | null; source: 'entry_shortfall' | 'district';
   /** numeric: read back as a string on PostgreSQL. */
   points: ColumnType<string, number, number>; reason: string; entries: number | null; standard: number | null;
-  policy_version: number | null; created_by: string | null; created_at: Generated<Date>;
+  policy_pack: string | null; policy_version: number | null; created_by: string | null; created_at: Generated<Date>;
 }
 /** 000:40 — 扣除此项工作的部分经费: set once per community and year by its first deduction item. */
 export interface FundingDeductionFlagTable { org_unit_id: string; year: number; first_item_id: string; set_at: Generated<Date> }

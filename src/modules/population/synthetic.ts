@@ -338,7 +338,7 @@ export async function generateRegistry(db: Db, opts: GenerateRegistryOptions): P
     return { added: 0, totalPersons: existing, houses: 0, employers: 0, ms: Date.now() - started };
   }
   const gridCum = cumulate(grids.map((g) => g.weight));
-  const { version: policyVersion, rules } = await populationPolicy(db);
+  const { packCode: policyPack, version: policyVersion, rules } = await populationPolicy(db);
   const now = Date.now();
   const today = officeToday(now);
 
@@ -348,7 +348,7 @@ export async function generateRegistry(db: Db, opts: GenerateRegistryOptions): P
   // Persons: after the last index this seed generated, on a block boundary (a block's houses are created with it).
   let start = await nextSyntheticIndex(db, seed);
   const batchSize = Math.max(BLOCK_PERSONS, Math.floor((opts.batchSize ?? 2000) / BLOCK_PERSONS) * BLOCK_PERSONS);
-  const ctx: BuildContext = { seed, grids, gridCum, today, now, policyVersion, deadlineHours: rules.reviewDeadlineHours, demo: Boolean(opts.demo) };
+  const ctx: BuildContext = { seed, grids, gridCum, today, now, policyPack, policyVersion, deadlineHours: rules.reviewDeadlineHours, demo: Boolean(opts.demo) };
   let added = 0;
   let houses = 0;
   let lastLog = Date.now();
@@ -408,7 +408,7 @@ export async function nextSyntheticIndex(db: Db, seed: number): Promise<number> 
 }
 
 interface BuildContext {
-  seed: number; grids: GridInfo[]; gridCum: number[]; today: string; now: number; policyVersion: number; deadlineHours: number; demo: boolean;
+  seed: number; grids: GridInfo[]; gridCum: number[]; today: string; now: number; policyPack: string; policyVersion: number; deadlineHours: number; demo: boolean;
 }
 
 const STATION_POSTS = new Set(['station_clerk', 'station_head', 'station']);
@@ -603,7 +603,7 @@ async function buildBatch(ctx: BuildContext, start: number, n: number): Promise<
     const record: Row<CollectionRecordTable> = {
       id: recordId, kind: 'arrival', person_id: personId, house_id: house.id, grid_id: grid.id, collected_by: collector, collected_at: collectedAt,
       reported_at: reportedAt, late: reportedAt.getTime() - collectedAt.getTime() > ctx.deadlineHours * HOUR, review_status: review,
-      reviewed_by: reviewedAt ? reviewer : null, reviewed_at: reviewedAt, return_reasons: returnReasons, policy_version: ctx.policyVersion,
+      reviewed_by: reviewedAt ? reviewer : null, reviewed_at: reviewedAt, return_reasons: returnReasons, policy_pack: ctx.policyPack, policy_version: ctx.policyVersion,
       entered_by: collector, entered_at: reportedAt, created_at: reportedAt,
     };
     const reviewRow: Row<CollectionReviewTable> | null = reviewedAt

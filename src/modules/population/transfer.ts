@@ -48,7 +48,7 @@ async function runImport(ctx: JobContext): Promise<void> {
   const file = await openFile(db, params.fileId);
   let counts = { processed: job.processed, succeeded: job.succeeded, failed: job.failed };
   const write = (prepared: PreparedChunk) => inTransaction(db, async (tx) => {
-    const r = await writeChunk(tx, actor, prepared, { version: policy.version }, { jobId: job.id, ip: params.ip ?? null });
+    const r = await writeChunk(tx, actor, prepared, { packCode: policy.packCode, version: policy.version }, { jobId: job.id, ip: params.ip ?? null });
     cursor.rows += prepared.rows;
     cursor.skipped += r.skipped;
     cursor.errors.push(...r.errors);
