@@ -36,7 +36,8 @@ async function findRecordRow(page: Page, name: string) {
   const row = pane.locator(`[data-testid="record-row"][data-person="${name}"]`);
   await pane.locator('[data-testid="record-row"]').first().waitFor();
   for (let i = 0; i < 50; i++) {
-    if ((await row.count()) > 0) return row.first();
+    // A page's rows may still be arriving after the pagination moved: give the row a moment.
+    if (await row.first().waitFor({ timeout: 3000 }).then(() => true, () => false)) return row.first();
     const next = pane.locator('.ant-pagination-next').first();
     if ((await next.count()) === 0 || (await next.getAttribute('aria-disabled')) === 'true') break;
     const current = await pane.locator('.ant-pagination-item-active').first().textContent();
