@@ -7,7 +7,7 @@
 export const groups = {
   idnumber: { mutate: ['src/modules/population/idnumber.ts'], tests: ['src/modules/population/idnumber.test.ts'] },
   'audit-chain': { mutate: ['src/platform/audit/service.ts'], tests: ['src/platform/audit/audit.test.ts'] },
-  scope: { mutate: ['src/platform/org/scope.ts'], tests: ['src/platform/org/scope.property.test.ts', 'src/platform/org/org.test.ts'] },
+  scope: { mutate: ['src/platform/org/scope.ts'], tests: ['src/platform/org/scope.property.test.ts'] },
   review: { mutate: ['src/modules/population/review.ts'], tests: ['src/modules/population/review-history.test.ts', 'src/modules/population/population.test.ts'] },
   patrols: { mutate: ['src/modules/population/patrols.ts'], tests: ['src/modules/population/patrols-due.test.ts', 'src/modules/population/population.test.ts'] },
   'work-and-stats': { mutate: ['src/modules/population/stats.ts'], tests: ['src/modules/population/work.test.ts'] },
