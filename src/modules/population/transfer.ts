@@ -29,10 +29,6 @@ export const IMPORT_JOB = 'population.import';
 export const EXPORT_JOB = 'population.export';
 const CHUNK = 1000;
 
-const actorOf = jobActor;
-
-const dataDirOf = (ctx: JobContext) => ctx.dataDir;
-
 // ------------------------------------------------------------------ import
 
 interface ImportCursor { rows: number; skipped: number; errors: RowError[] }
@@ -40,7 +36,7 @@ interface ImportCursor { rows: number; skipped: number; errors: RowError[] }
 async function runImport(ctx: JobContext): Promise<void> {
   const { db, job } = ctx;
   const params = job.params as { fileId: string; ip?: string };
-  const actor = await actorOf(db, job.created_by!);
+  const actor = await jobActor(db, job.created_by!);
   const tree = await loadOrgTree(db);
   const grids = gridIndex(tree);
   const policy = await populationPolicy(db);
@@ -87,7 +83,7 @@ async function runImport(ctx: JobContext): Promise<void> {
   await writing;
   if (cursor.errors.length) {
     const buffer = await writeErrorFile(cursor.errors.map((e) => ({ rowNumber: e.rowNumber, column: e.column, reason: e.reason, original: e.original })));
-    const stored = await storeFile(db, dataDirOf(ctx), { buffer, originalName: '导入错误清单.xlsx', createdBy: actor.userId, allowed: 'xlsx', maxBytes: MAX_GENERATED_BYTES });
+    const stored = await storeFile(db, ctx.dataDir, { buffer, originalName: '导入错误清单.xlsx', createdBy: actor.userId, allowed: 'xlsx', maxBytes: MAX_GENERATED_BYTES });
     await ctx.attachErrorFile(stored.id);
   }
   await ctx.setResult({ rows: cursor.rows, skipped: cursor.skipped, errors: cursor.errors.length });
@@ -201,7 +197,7 @@ async function* exportRows(db: Db, actor: Actor, filters: ExportFilters, onPage:
 async function runExport(ctx: JobContext): Promise<void> {
   const { db, job } = ctx;
   const { filters, ip } = job.params as { filters: ExportFilters; ip?: string };
-  const actor = await actorOf(db, job.created_by!);
+  const actor = await jobActor(db, job.created_by!);
   if (filters.reveal && !actor.permissions.has('person:reveal')) throw new Error('没有导出完整证件号码的权限。');
   const file = path.join(os.tmpdir(), `jiedao-export-${job.id}.xlsx`);
   let n = 0;
@@ -210,7 +206,7 @@ async function runExport(ctx: JobContext): Promise<void> {
       n += rows;
       await ctx.progress({ processed: n, succeeded: n, failed: 0 });
     }));
-    const stored = await storeFile(db, dataDirOf(ctx), { path: file, originalName: `流动人口导出-${todayOffice()}.xlsx`, createdBy: actor.userId, allowed: 'xlsx', maxBytes: MAX_GENERATED_BYTES });
+    const stored = await storeFile(db, ctx.dataDir, { path: file, originalName: `流动人口导出-${todayOffice()}.xlsx`, createdBy: actor.userId, allowed: 'xlsx', maxBytes: MAX_GENERATED_BYTES });
     await ctx.attachResultFile(stored.id);
     await ctx.progress({ processed: n, succeeded: n, failed: 0 });
     await recordAudit(db, { actorId: actor.userId, actorName: actor.name, action: filters.reveal ? 'person.reveal' : 'person.export', entity: 'person', ip: ip ?? null, summary: { kind: 'export', rows: n, jobId: job.id } });

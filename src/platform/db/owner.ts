@@ -14,8 +14,6 @@ import { migrateToLatest } from './migrator.js';
  */
 export class RuntimeRoleError extends Error {}
 
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 export async function migrateAsOwner(ownerUrl: string, runtime: Db): Promise<string[]> {
   const me = await sql<{ role: string; super: boolean }>`select current_user as role, rolsuper as super from pg_roles where rolname = current_user`.execute(runtime);
   const { role, super: isSuper } = me.rows[0]!;
@@ -37,14 +35,14 @@ export async function migrateAsOwner(ownerUrl: string, runtime: Db): Promise<str
 }
 
 async function grantRuntimeAccess(owner: Db, role: string): Promise<void> {
-  const r = sql.raw(quoteIdent(role));
+  const r = sql.id(role);
   const owned = await sql<{ n: number }>`select count(*)::int as n from pg_tables where schemaname = 'public' and tableowner = ${role}`.execute(owner);
   if (owned.rows[0]!.n > 0) {
     // Tables the runtime role created itself (an installation that migrated as that role before).
     try {
       await sql`reassign owned by ${r} to current_user`.execute(owner);
     } catch (e) {
-      throw new RuntimeRoleError(`运行角色 ${role} 仍拥有 ${owned.rows[0]!.n} 张表，且迁移角色无法接管（${(e as Error).message}）。请以超级用户执行：REASSIGN OWNED BY ${quoteIdent(role)} TO <迁移角色>;`);
+      throw new RuntimeRoleError(`运行角色 ${role} 仍拥有 ${owned.rows[0]!.n} 张表，且迁移角色无法接管（${(e as Error).message}）。请以超级用户执行：REASSIGN OWNED BY "${role}" TO <迁移角色>;`);
     }
   }
   await owner.transaction().execute(async (tx) => {
